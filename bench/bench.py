@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""make bench: lago.pyz against the raw baseline, inside the lab (tests/lab/lab.sh).
+
+Raw baseline: what a person does by hand with the same template — qemu-img overlays, one
+transient libvirt network, `virsh create` of N transient domains at once, then poll each
+guest's port 22 until it speaks SSH. lago: `lago.pyz up` of the same N VMs to all-ssh-ready
+(which includes the first-contact key install). lago's own overhead is up's wall time minus the
+guests' boot (per VM, from `virsh start` returning to sshd answering; from --events).
+Also: `status --json` of 10 VMs and `--version` against `python3 -c pass`, lease throughput
+with 8 processes, virt-sysprep bootstrap of 1 vs 4 VMs (Debian template, when
+LAGO_LAB_DEBIAN is set), whole-env snapshot and revert of 4 running VMs, and 20 sequential `ssh VM -- true` against
+the first one (connection reuse). Every figure is the
+median of RUNS runs with min and max; results go to bench/results.json and a table on stdout.
+
+    LAGO_LAB_TEMPLATE=DIR [LAGO_LAB_DEBIAN=DIR] LAGO_PYZ=lago.pyz python3 bench/bench.py \
+        [--runs 3] [--sizes 1,4,8]
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "src"))
+from lago import addressing, xmlgen  # noqa: E402  (the same pure XML builders lago uses)
+
+URI = "qemu:///system"
+RAW_SUBNET = ipaddress.IPv4Network("192.168.250.0/24")
+WORK = "/var/tmp/lago-bench"
+
+
+def sh(*argv: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(list(argv), check=True, capture_output=True, text=True, **kw)
+
+
+def virsh(*args: str, input: str | None = None) -> str:
+    return sh("virsh", "-q", "-c", URI, *args, input=input).stdout
+
+
+def ssh_banner(ip: str) -> bool:
+    # Probes as short and as often as lago's own (0.2 s connect, every 0.05 s), so the
+    # baseline is not slowed by a probe that is still waiting when the guest comes up.
+    try:
+        with socket.create_connection((ip, 22), timeout=0.2) as s:
+            s.settimeout(1)
+            return s.recv(8).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def raw_up(tmpl: dict, n: int, work: str) -> tuple:
+    """The baseline: overlays, a network, N transient domains, poll SSH. Returns (seconds,
+    overhead): the overhead by lago's definition, wall time minus the longest guest boot
+    (`virsh create` returned → sshd answered), for comparison."""
+    gw = str(RAW_SUBNET.network_address + 1)
+    ips = [str(RAW_SUBNET.network_address + 2 + i) for i in range(n)]
+    t0 = time.monotonic()
+    for i in range(n):
+        sh("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", tmpl["disk"],
+           f"{work}/raw{i}.qcow2")
+    hosts = [{"mac": addressing.mac_for(ip), "ip": ip, "name": f"raw{i}"}
+             for i, ip in enumerate(ips)]
+    virsh("net-create", "/dev/stdin", input=xmlgen.network_xml(
+        "benchraw", "benchraw0", "nat", str(RAW_SUBNET), gw, None, hosts, "raw.local", {}))
+    procs = [subprocess.Popen(["virsh", "-q", "-c", URI, "create", "/dev/stdin"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+             for _ in ips]
+    created = {}
+    for i, (proc, ip) in enumerate(zip(procs, ips)):
+        proc.communicate(xmlgen.domain_xml(
+            name=f"benchraw{i}", vm=f"raw{i}", domain_type="qemu", arch=os.uname().machine,
+            memory_mib=256, vcpu=1,
+            disks=[{"path": f"{work}/raw{i}.qcow2", "format": "qcow2", "dev": "vda"}],
+            nics=[{"network": "benchraw", "mac": addressing.mac_for(ip), "mtu": None}],
+            kernel=tmpl["kernel_path"], initrd=tmpl["initrd_path"], cmdline=tmpl["cmdline"]))
+        created[ip] = time.monotonic()
+    pending, answered = set(ips), {}
+    while pending:
+        for ip in list(pending):
+            if ssh_banner(ip):
+                answered[ip] = time.monotonic()
+                pending.discard(ip)
+        if pending:
+            time.sleep(0.05)
+    wall = time.monotonic() - t0
+    return wall, wall - max(answered[ip] - created[ip] for ip in ips)
+
+
+def raw_down(n: int, work: str) -> None:
+    for i in range(n):
+        subprocess.run(["virsh", "-q", "-c", URI, "destroy", f"benchraw{i}"], capture_output=True)
+    subprocess.run(["virsh", "-q", "-c", URI, "net-destroy", "benchraw"], capture_output=True)
+    for i in range(n):
+        if os.path.exists(f"{work}/raw{i}.qcow2"):
+            os.unlink(f"{work}/raw{i}.qcow2")
+
+
+def write_env(tmpl: dict, n: int, path: str, provision: str = "none") -> None:
+    doms = {f"vm{i}": {"memory": tmpl.get("memory", 256), "provision": provision,
+                       "distro": tmpl.get("distro", "linux"),
+                       "root-password": tmpl["root-password"], "nics": [{"net": "lan"}],
+                       "disks": [{"name": "root", "type": "file", "path": tmpl["disk"]}],
+                       "boot": {"kernel": tmpl["kernel_path"], "initrd": tmpl["initrd_path"],
+                                "cmdline": tmpl["cmdline"]}} for i in range(n)}
+    with open(path, "w") as fh:
+        json.dump({"nets": {"lan": {"type": "nat"}}, "domains": doms}, fh)
+
+
+def lago(pyz: str, work: str, *args: str) -> float:
+    env = dict(os.environ, LAGO_LEASE_DIR=f"{work}/leases",
+               LAGO_SUBNET_POOL="192.168.240.0-192.168.249.0")
+    t0 = time.monotonic()
+    sh(sys.executable, pyz, "-q", "-w", f"{work}/.lago", *args, env=env)
+    return time.monotonic() - t0
+
+
+def lago_events(pyz: str, work: str, *args: str) -> tuple:
+    """Run lago with --events; returns (wall seconds, [event dicts])."""
+    path = f"{work}/events.jsonl"
+    if os.path.exists(path):
+        os.unlink(path)
+    wall = lago(pyz, work, "--events", path, *args)
+    with open(path) as fh:
+        return wall, [json.loads(line) for line in fh]
+
+
+def guest_boot(evs: list) -> float:
+    """The longest per-VM guest time: `virsh start` returned → sshd answered."""
+    started = {e["vm"]: e["ts"] for e in evs if e["event"] == "end" and e["phase"] == "boot"}
+    answered = {e["vm"]: e["ts"] for e in evs if e["event"] == "end" and e["phase"] == "banner"}
+    return max(answered[vm] - started[vm] for vm in answered)
+
+
+def timed(argv: list) -> float:
+    t0 = time.monotonic()
+    sh(*argv)
+    return time.monotonic() - t0
+
+
+def stats(values: list) -> dict:
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
+            "max": round(max(values), 3), "runs": len(values)}
+
+
+def lease_worker_code() -> str:
+    return ("import os,sys,time;sys.path.insert(0,sys.argv[1]);from lago import leases as L\n"
+            "d,i,k=sys.argv[2],sys.argv[3],int(sys.argv[4])\n"
+            "p=os.path.join(d,'o'+i);os.makedirs(p,exist_ok=True)\n"
+            "open(p+'/uuid','w').write('u'+i)\n"
+            "pool=L.parse_pool('10.200.0.0-10.200.63.0')\n"
+            "for _ in range(k):\n"
+            "    L.acquire(d+'/l',pool,L.Owner(p,p+'/uuid','u'+i),[None]);L.release(d+'/l','u'+i)\n")
+
+
+def lease_throughput(work: str, procs: int = 8, each: int = 50) -> float:
+    """acquire+release pairs per second with `procs` processes racing on one lease dir."""
+    d = tempfile.mkdtemp(dir=work)
+    t0 = time.monotonic()
+    ps = [subprocess.Popen([sys.executable, "-c", lease_worker_code(), os.path.join(ROOT, "src"),
+                            d, str(i), str(each)]) for i in range(procs)]
+    for p in ps:
+        if p.wait() != 0:
+            raise SystemExit("bench: lease worker failed")
+    return procs * each / (time.monotonic() - t0)
+
+
+def bench_up(pyz: str, tmpl: dict, sizes: list, runs: int) -> dict:
+    out = {}
+    envfile = f"{WORK}/env.json"
+    for n in sizes:
+        raw, raw_overhead, up, overhead = [], [], [], []
+        write_env(tmpl, n, envfile)
+        for _ in range(runs):
+            try:
+                wall, over = raw_up(tmpl, n, WORK)
+                raw.append(wall)
+                raw_overhead.append(over)
+            finally:
+                raw_down(n, WORK)
+            try:
+                wall, evs = lago_events(pyz, WORK, "up", envfile)
+                up.append(wall)
+                overhead.append(wall - guest_boot(evs))
+            finally:
+                lago(pyz, WORK, "destroy", "-y")
+        out[str(n)] = {"raw": stats(raw), "lago": stats(up), "overhead": stats(overhead),
+                       "raw_overhead": stats(raw_overhead),
+                       "ratio": round(statistics.median(up) / statistics.median(raw), 2)}
+    return out
+
+
+def bench_status_and_version(pyz: str, tmpl: dict, runs: int) -> dict:
+    # status --json of a 10-VM env (initialized, not started: status reads state + virsh).
+    envfile = f"{WORK}/env.json"
+    write_env(tmpl, 10, envfile)
+    lago(pyz, WORK, "init", envfile)
+    py = [sys.executable]
+    k = max(runs, 5)
+    status = [timed(py + [pyz, "-w", f"{WORK}/.lago", "--json", "status"]) for _ in range(k)]
+    base = [timed(py + ["-c", "pass"]) + timed(["virsh", "-q", "-c", URI, "list", "--all"])
+            for _ in range(k)]
+    lago(pyz, WORK, "destroy", "-y")
+    version = [timed(py + [pyz, "--version"]) for _ in range(k)]
+    pypass = [timed(py + ["-c", "pass"]) for _ in range(k)]
+    return {"status_json_10vms": {"lago": stats(status), "python_pass_plus_virsh_list":
+                                  stats(base), "ratio": round(statistics.median(status) /
+                                                              statistics.median(base), 2)},
+            "version": {"lago": stats(version), "python_pass": stats(pypass),
+                        "ratio": round(statistics.median(version) /
+                                       statistics.median(pypass), 2)}}
+
+
+def bench_bootstrap(pyz: str, debian: dict, runs: int) -> dict:
+    """virt-sysprep of 1 and of 4 VMs (in parallel): the provision phase of `init`."""
+    envfile = f"{WORK}/env.json"
+    out = {}
+    for n in (1, 4):
+        write_env(debian, n, envfile, provision="sysprep")
+        took = []
+        for _ in range(runs):
+            try:
+                wall, evs = lago_events(pyz, WORK, "init", envfile)
+                starts = [e["ts"] for e in evs if e["phase"] == "provision"
+                          and e["event"] == "start"]
+                ends = [e["ts"] for e in evs if e["phase"] == "provision" and e["event"] == "end"]
+                took.append(max(ends) - min(starts))
+            finally:
+                lago(pyz, WORK, "destroy", "-y")
+        out[str(n)] = stats(took)
+    out["ratio"] = round(out["4"]["median"] / out["1"]["median"], 2)
+    return out
+
+
+def bench_snapshot(pyz: str, tmpl: dict, runs: int) -> dict:
+    """Whole-env snapshot and revert of 4 running VMs."""
+    envfile = f"{WORK}/env.json"
+    write_env(tmpl, 4, envfile)
+    lago(pyz, WORK, "up", envfile)
+    snap, revert = [], []
+    try:
+        # ssh connection reuse: the first call opens the master, the next ride on it.
+        one = lago(pyz, WORK, "ssh", "vm0", "--", "true")
+        twenty = sum(lago(pyz, WORK, "ssh", "vm0", "--", "true") for _ in range(20))
+        reuse = {"first_call": round(one, 3), "twenty_calls": round(twenty, 3),
+                 "ratio": round(twenty / one, 2)}
+        for i in range(runs):
+            snap.append(lago(pyz, WORK, "snapshot", f"s{i}"))
+            revert.append(lago(pyz, WORK, "revert", f"s{i}"))
+    finally:
+        lago(pyz, WORK, "destroy", "-y")
+    return {"snapshot": stats(snap), "revert": stats(revert), "ssh_reuse": reuse}
+
+
+def load_template(var: str, disk: str) -> dict:
+    tdir = os.environ[var]
+    with open(os.path.join(tdir, "template.json")) as fh:
+        tmpl = json.load(fh)
+    tmpl.update(disk=f"{tdir}/{disk}", kernel_path=f"{tdir}/{tmpl['kernel']}",
+                initrd_path=f"{tdir}/{tmpl['initrd']}")
+    return tmpl
+
+
+def row(label: str, s: dict, note: str = "", digits: int = 2) -> str:
+    return (f"{label:<40} {s['median']:>8.{digits}f} {s['min']:>8.{digits}f} "
+            f"{s['max']:>8.{digits}f}  {note}")
+
+
+def report(results: dict) -> None:
+    print(f"{'what (seconds)':<40} {'median':>8} {'min':>8} {'max':>8}  ratio / note")
+    for n, r in results["up"].items():
+        print(row(f"up {n} VM(s) to ssh: raw baseline", r["raw"]))
+        print(row(f"up {n} VM(s) to ssh: lago.pyz", r["lago"], f"{r['ratio']} x raw"))
+        print(row(f"up {n} VM(s): lago's own overhead", r["overhead"],
+                  f"target <= {0.5 + 0.05 * int(n):.2f}"))
+        print(row(f"up {n} VM(s): raw's, same definition", r["raw_overhead"]))
+    s = results["status_json_10vms"]
+    print(row("status --json, 10 VMs", s["lago"], f"{s['ratio']} x (python -c pass + virsh "
+              f"list = {s['python_pass_plus_virsh_list']['median']:.3f})", 3))
+    s = results["version"]
+    print(row("lago.pyz --version", s["lago"], f"{s['ratio']} x python -c pass "
+              f"({s['python_pass']['median']:.3f})", 3))
+    print(f"{'lease acquire+release, 8 procs':<40} {results['lease_pairs_per_s_8_procs']:>8} /s")
+    b = results.get("bootstrap")
+    if b:
+        print(row("sysprep bootstrap, 1 VM", b["1"]))
+        print(row("sysprep bootstrap, 4 VMs", b["4"], f"{b['ratio']} x one"))
+    else:
+        print("sysprep bootstrap: skipped (no LAGO_LAB_DEBIAN)")
+    s = results["snapshot_4vms"]
+    print(row("snapshot, 4 running VMs", s["snapshot"]))
+    print(row("revert, 4 running VMs", s["revert"]))
+    r = s["ssh_reuse"]
+    print(f"{'ssh -- true: first call / 20 more':<40} {r['first_call']:>8.2f} "
+          f"{r['twenty_calls']:>8.2f} {'':>8}  {r['ratio']} x one (target < 3)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sizes", default="1,4,8")
+    args = ap.parse_args()
+    pyz = os.path.abspath(os.environ.get("LAGO_PYZ", os.path.join(ROOT, "lago.pyz")))
+    tmpl = load_template("LAGO_LAB_TEMPLATE", "tiny.qcow2")
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK, mode=0o755)
+    os.chmod(WORK, 0o755)
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                 "kernel": platform.release(), "domain_type": "qemu (TCG)",
+                                 "date": time.strftime("%Y-%m-%d")},
+                     "runs": args.runs}
+    results["up"] = bench_up(pyz, tmpl, [int(x) for x in args.sizes.split(",")], args.runs)
+    results.update(bench_status_and_version(pyz, tmpl, args.runs))
+    results["lease_pairs_per_s_8_procs"] = round(lease_throughput(WORK), 1)
+    results["snapshot_4vms"] = bench_snapshot(pyz, tmpl, args.runs)
+    if os.environ.get("LAGO_LAB_DEBIAN"):
+        debian = load_template("LAGO_LAB_DEBIAN", "debian.qcow2")
+        debian["memory"] = 512
+        results["bootstrap"] = bench_bootstrap(pyz, debian, args.runs)
+    shutil.rmtree(WORK, ignore_errors=True)
+    with open(os.path.join(HERE, "results.json"), "w") as fh:
+        json.dump(results, fh, indent=2, sort_keys=True)
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

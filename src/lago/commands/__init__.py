@@ -1,0 +1,1 @@
+"""One module per verb (or close group of verbs); cli.COMMANDS lists them explicitly."""

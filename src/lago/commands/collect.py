@@ -1,0 +1,28 @@
+"""collect --output DIR: fetch each VM's artifacts (running VMs over ssh, stopped from disk)."""
+from __future__ import annotations
+
+import argparse
+
+from .. import ops
+from .base import Command, Context
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vms", nargs="*", metavar="VM", help="VMs (default: all)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="artifacts go to DIR/VM/<path in the guest>")
+
+
+def _collect(ctx: Context, args: argparse.Namespace) -> int:
+    result = ops.collect(ctx.cfg, ctx.workdir, ctx.prefix, args.output, args.vms)
+    if ctx.json:
+        ctx.out_json(result)
+    else:
+        for vm, r in result.items():
+            note = f", {len(r['refused'])} refused" if r["refused"] else ""
+            ctx.out(f"{vm}: {r['dir']} (from {r['from']}{note})")
+    return 0
+
+
+COMMANDS = [Command("collect", "copy each VM's artifacts to DIR/VM/... (running VMs over "
+                    "ssh, stopped VMs from their disks)", _args, _collect)]

@@ -1,0 +1,29 @@
+"""copy-to VM SRC DST, copy-from VM SRC DST: files and directories, recursively, modes kept."""
+from __future__ import annotations
+
+import argparse
+
+from .. import day2, env
+from .base import Command, Context
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vm", help="VM name (or a unique suffix of it)")
+    p.add_argument("src", help="file or directory to copy")
+    p.add_argument("dst", help="destination (an existing directory receives SRC inside it)")
+
+
+def _copy(ctx: Context, args: argparse.Namespace, fn) -> int:
+    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
+    result = fn(prefix, prefix.resolve_vm(args.vm), args.src, args.dst)
+    if ctx.json:
+        ctx.out_json(result)
+    return 0
+
+
+COMMANDS = [
+    Command("copy-to", "copy a local file or directory into a VM (recursive, modes kept)",
+            _args, lambda ctx, args: _copy(ctx, args, day2.copy_to)),
+    Command("copy-from", "copy a file or directory out of a VM (recursive, modes kept)",
+            _args, lambda ctx, args: _copy(ctx, args, day2.copy_from)),
+]

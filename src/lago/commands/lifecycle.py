@@ -1,0 +1,81 @@
+"""init, start, stop, shutdown, cleanup: the life of an existing environment."""
+from __future__ import annotations
+
+import argparse
+from typing import Any, Dict
+
+from .. import env, ops
+from .base import Command, Context, env_creation_arguments, no_arguments
+
+
+def _vms(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vms", nargs="*", metavar="VM", help="VMs (default: all)")
+
+
+def _init_args(p: argparse.ArgumentParser) -> None:
+    env_creation_arguments(p)
+
+
+def _init(ctx: Context, args: argparse.Namespace) -> int:
+    name = env.init(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
+                    skip_bootstrap=args.skip_bootstrap)
+    return _report(ctx, {"prefix": name, "initialized": True},
+                   f"environment '{name}' initialized (nothing started)")
+
+
+def _start_args(p: argparse.ArgumentParser) -> None:
+    _vms(p)
+    p.add_argument("--no-wait", action="store_true", help="do not wait for ssh")
+
+
+def _start(ctx: Context, args: argparse.Namespace) -> int:
+    result = ops.start(ctx.cfg, ctx.workdir, ctx.prefix, args.vms, no_wait=args.no_wait)
+    return _report(ctx, result, f"started: {', '.join(result['started']) or 'nothing to start'}")
+
+
+def _stop(ctx: Context, args: argparse.Namespace) -> int:
+    stopped = ops.stop(ctx.cfg, ctx.workdir, ctx.prefix, args.vms)
+    return _report(ctx, {"stopped": stopped}, f"stopped: {', '.join(stopped) or 'nothing running'}")
+
+
+def _shutdown_args(p: argparse.ArgumentParser) -> None:
+    _vms(p)
+    p.add_argument("--reboot", action="store_true", help="reboot instead of powering off")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds before a VM is forced off (default 60)")
+
+
+def _shutdown(ctx: Context, args: argparse.Namespace) -> int:
+    done = ops.shutdown(ctx.cfg, ctx.workdir, ctx.prefix, args.vms, args.reboot, args.timeout)
+    verb = "rebooted" if args.reboot else "shut down"
+    return _report(ctx, {verb.replace(" ", "_"): done}, f"{verb}: {', '.join(done) or 'none'}")
+
+
+def _cleanup(ctx: Context, args: argparse.Namespace) -> int:
+    env.change(ctx.cfg, ctx.workdir, ctx.prefix,
+               lambda prefix, undo: prefix.remove_libvirt_objects())
+    return _report(ctx, {"cleaned": True},
+                   "VMs and networks removed from libvirt; the prefix is kept ('start' "
+                   "brings them back)")
+
+
+def _report(ctx: Context, data: Dict[str, Any], text: str) -> int:
+    if ctx.json:
+        ctx.out_json(data)
+    else:
+        ctx.out(text)
+    return 0
+
+
+COMMANDS = [
+    Command("init", "create an environment (prefix, keys, leases, disks) without starting it",
+            _init_args, _init),
+    Command("start", "start networks, then VMs in parallel, and wait for ssh", _start_args,
+            _start),
+    Command("stop", "power VMs off at once (networks too when no VM is left running)", _vms,
+            _stop),
+    Command("shutdown", "shut VMs down gracefully (ACPI, then ssh poweroff, then forced)",
+            _shutdown_args, _shutdown),
+    Command("cleanup", "remove the env's VMs and networks from libvirt, keep the prefix",
+            no_arguments, _cleanup),
+]

@@ -1,0 +1,58 @@
+"""ssh VM [-- CMD…] / -s SCRIPT: an interactive shell, a command or a local script, with the
+remote exit code."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional, Tuple
+
+from .. import day2, env, runner, ssh
+from ..errors import UsageError
+from .base import Command, Context
+
+HELP = "log in to a VM, or run a command or a local script in it (exit code = the command's)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vm", help="VM name (or a unique suffix of it)")
+    p.add_argument("-s", "--script", metavar="SCRIPT",
+                   help="run this local script in the VM (arguments after --)")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARG…]")
+
+
+def split_command(script: Optional[str], words: List[str]) -> Tuple[Optional[str], List[str]]:
+    """(script, command words). argparse's REMAINDER after VM also swallows a following
+    ``-s SCRIPT``, so it is taken out here; a leading ``--`` is dropped."""
+    if script is None and words[:1] in (["-s"], ["--script"]):
+        if len(words) < 2:
+            raise UsageError("-s needs a SCRIPT")
+        script, words = words[1], words[2:]
+    elif script is None and words and words[0].startswith("--script="):
+        script, words = words[0].split("=", 1)[1], words[1:]
+    if words[:1] == ["--"]:
+        words = words[1:]
+    return script, words
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
+    vm = prefix.resolve_vm(args.vm)
+    script, command = split_command(args.script, list(args.command))
+    target = day2.target(prefix, vm)
+    stdin = None
+    if script:
+        if not os.path.isfile(script):
+            raise UsageError(f"{script}: no such script")
+        stdin, command = script, ssh.script_command(command)
+    tty = not command and sys.stdin.isatty()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Hand the terminal (and the exit code) straight to ssh; it runs in the control
+    # directory because the ControlPath is relative to it.
+    runner.exec_replace(ssh.command_argv(target, command or None, tty=tty),
+                        cwd=target.control_dir, stdin_path=stdin)
+    return 255  # only reached if exec failed without raising
+
+
+COMMANDS = [Command("ssh", HELP, add_arguments, run, aliases=("shell",))]

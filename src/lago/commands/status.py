@@ -1,0 +1,58 @@
+"""status: the env's nets and VMs, as text or --json."""
+from __future__ import annotations
+
+import argparse
+from typing import Any, Dict, List
+
+from .. import env
+from .base import Command, Context
+
+HELP = "show the environment's networks and VMs"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--show-secrets", action="store_true",
+                   help="include each VM's root and ssh passwords (hidden by default)")
+
+
+def render(data: Dict[str, Any]) -> List[str]:
+    """The human view of status data (golden-tested)."""
+    lines = [f"prefix  {data['prefix']}  ({data['path']})",
+             f"uuid    {data['uuid']}  domain type {data['domain_type']}",
+             "", "NET", f"  {'name':<16} {'type':<9} {'subnet':<18} {'gw':<15} state"]
+    for name, n in data["nets"].items():
+        lines.append(f"  {name:<16} {n['type']:<9} {n['subnet']:<18} {n['gw']:<15} {n['state']}")
+    lines += ["", "VM", f"  {'name':<16} {'state':<10} {'ip':<15} nics"]
+    for name, vm in data["vms"].items():
+        nics = ", ".join(f"{n['dev']}={n['net']}/{n['ip']}" for n in vm["nics"])
+        lines.append(f"  {name:<16} {vm['state']:<10} {vm['ip']:<15} {nics}")
+    snaps = data.get("snapshots", [])
+    if snaps:
+        lines += ["", "SNAPSHOT", f"  {'name':<16} created"]
+        lines += [f"  {s['name']:<16} {s['created']}" for s in snaps]
+    return lines
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
+    data = prefix.status()
+    if args.show_secrets:
+        # Only on request: status output ends up in CI logs and bug reports.
+        for vm, info in data["vms"].items():
+            dom = prefix.env.domains[vm]
+            info["secrets"] = {"root_password": dom.root_password, "ssh_user": dom.ssh_user,
+                               "ssh_password": dom.ssh_password}
+    if ctx.json:
+        ctx.out_json(data)
+    else:
+        for line in render(data):
+            ctx.out(line)
+        for vm, info in data["vms"].items():
+            if "secrets" in info:
+                sec = info["secrets"]
+                ctx.out(f"  {vm}: root password {sec['root_password'] or '-'}, ssh "
+                        f"{sec['ssh_user']} / {sec['ssh_password'] or '-'}")
+    return 0
+
+
+COMMANDS = [Command("status", HELP, add_arguments, run)]

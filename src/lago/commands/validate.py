@@ -1,0 +1,25 @@
+"""validate ENVFILE: check the env file without touching the host."""
+from __future__ import annotations
+
+import argparse
+
+from .. import env
+from .base import Command, Context
+
+HELP = "check an env file (exit 0, or 2 with every problem listed)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("envfile")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    model = env.validate(args.envfile, ctx.workdir, ctx.prefix, ctx.cfg)
+    if ctx.json:
+        ctx.out_json({"valid": True, "env": model.to_dict(secrets=False)})
+    else:
+        ctx.out(f"{args.envfile}: valid ({len(model.domains)} VMs, {len(model.nets)} nets)")
+    return 0
+
+
+COMMANDS = [Command("validate", HELP, add_arguments, run)]

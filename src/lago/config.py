@@ -1,0 +1,100 @@
+"""Configuration (SPEC §10): defaults → /etc/lago/lago.conf → ~/.config/lago/lago.conf →
+LAGO_* environment variables → command line. INI format, section [lago]."""
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .errors import UsageError
+from .leases import DEFAULT_POOL
+
+
+@dataclass(frozen=True)
+class Config:
+    workdir: str = ""
+    libvirt_url: str = "qemu:///system"
+    domain_type: str = ""
+    lease_dir: str = "/var/lib/lago/subnets"
+    subnet_pool: str = DEFAULT_POOL
+    template_store: str = "/var/lib/lago/store"
+    template_repo: str = ""
+    ssh_user: str = "root"
+    ssh_password: str = ""
+    ssh_timeout: float = 60.0
+    boot_timeout: float = 300.0
+    lock_timeout: float = 60.0  # how long a changing command waits for the prefix lock
+    events: str = ""
+
+
+SECRET_KEYS = ("ssh_password",)
+
+
+def system_files(environ: Mapping[str, str]) -> List[str]:
+    home_cfg = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return ["/etc/lago/lago.conf", os.path.join(home_cfg, "lago", "lago.conf")]
+
+
+def load(cli: Optional[Dict[str, Any]] = None, environ: Optional[Mapping[str, str]] = None,
+         files: Optional[List[str]] = None) -> Tuple[Config, Dict[str, str]]:
+    """Return the effective config and, per key, where its value came from."""
+    environ = os.environ if environ is None else environ
+    files = system_files(environ) if files is None else files
+    cfg = Config()
+    origin = {f.name: "default" for f in fields(Config)}
+    for path in files:
+        values = _read_ini(path)
+        cfg = _apply(cfg, values, origin, path)
+    env_values = {f.name: environ[f"LAGO_{f.name.upper()}"] for f in fields(Config)
+                  if f"LAGO_{f.name.upper()}" in environ}
+    cfg = _apply(cfg, env_values, origin, "environment")
+    cfg = _apply(cfg, {k: v for k, v in (cli or {}).items() if v not in (None, "")}, origin,
+                 "command line")
+    if cfg.domain_type not in ("", "kvm", "qemu"):
+        raise UsageError(f"domain_type must be kvm or qemu, not '{cfg.domain_type}'")
+    return cfg, origin
+
+
+def _read_ini(path: str) -> Dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            parser.read_file(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, configparser.Error) as exc:
+        raise UsageError(f"{path}: cannot read the config file: {exc}") from None
+    if not parser.has_section("lago"):
+        return {}
+    known = {f.name for f in fields(Config)}
+    values = dict(parser.items("lago"))
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise UsageError(f"{path}: unknown key(s) in [lago]: {', '.join(unknown)}",
+                         hint=f"known keys: {', '.join(sorted(known))}")
+    return values
+
+
+def _apply(cfg: Config, values: Mapping[str, Any], origin: Dict[str, str], source: str) -> Config:
+    changes = {}
+    for f in fields(Config):
+        if f.name not in values:
+            continue
+        raw = values[f.name]
+        if f.type in ("float", float):
+            try:
+                raw = float(raw)
+            except (TypeError, ValueError):
+                raise UsageError(f"{source}: {f.name} must be a number, not '{raw}'") from None
+        changes[f.name] = raw
+        origin[f.name] = source
+    return replace(cfg, **changes) if changes else cfg
+
+
+def as_dict(cfg: Config, show_secrets: bool = False) -> Dict[str, Any]:
+    out = {f.name: getattr(cfg, f.name) for f in fields(Config)}
+    for key in SECRET_KEYS:
+        if out[key] and not show_secrets:
+            out[key] = "******"
+    return out

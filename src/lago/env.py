@@ -1,0 +1,541 @@
+"""The orchestrator: the only module that knows the order of operations.
+
+It composes the leaf modules (spec, leases, addressing, xmlgen, virsh, qemu_img, ssh, iproute)
+into init / start / wait / status / destroy, and records an undo step for everything it creates
+so a failure part way leaves the host as it found it (the prefix's log is kept).
+"""
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import os
+import shutil
+import time
+import uuid as uuidlib
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+from . import (addressing, events, host, iproute, leases, parallel, provision, qemu_img, readiness,
+               spec, ssh, state, templates, virsh, workdir, xmlgen)
+from .config import Config
+from .errors import CommandFailed, ExternalError, NotFound, UsageError
+from .fsutil import flocked, write_atomic
+from .log import attach_file, step
+from .paths import PrefixPaths, WorkdirPaths
+from .undo import Undo
+from .workdir import clear_prefix
+
+LOG = logging.getLogger("lago")
+
+
+class Prefix:
+    """One environment on disk and in libvirt."""
+
+    def __init__(self, cfg: Config, paths: PrefixPaths) -> None:
+        self.cfg = cfg
+        self.paths = paths
+        self._state: Optional[Dict[str, Any]] = None
+        self._env: Optional[spec.Env] = None
+
+    # -- loading ---------------------------------------------------------------------------
+    @property
+    def initialized(self) -> bool:
+        return os.path.exists(self.paths.initialized)
+
+    @property
+    def state(self) -> Dict[str, Any]:
+        if self._state is None:
+            self._state = state.load(self.paths)
+            if self._state is None:
+                raise NotFound(f"environment '{self.paths.name}' is not initialized",
+                               hint="run 'lago.pyz up ENVFILE' (or destroy it)")
+        return self._state
+
+    @property
+    def env(self) -> spec.Env:
+        if self._env is None:
+            self._env = state.load_env(self.paths)
+        return self._env
+
+    @property
+    def uri(self) -> str:
+        return self.cfg.libvirt_url
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        os.makedirs(self.paths.root, exist_ok=True)
+        with flocked(self.paths.lock, self.cfg.lock_timeout, f"environment '{self.paths.name}'"):
+            yield
+
+    def open_log(self) -> None:
+        os.makedirs(self.paths.logs, exist_ok=True)
+        attach_file(self.paths.log)
+
+    def vm_names(self, wanted: Optional[Sequence[str]] = None) -> List[str]:
+        names = list(self.state["vms"])
+        if not wanted:
+            return names
+        return [self.resolve_vm(w) for w in wanted]
+
+    def resolve_vm(self, name: str) -> str:
+        """A VM by exact name or by a unique suffix."""
+        names = list(self.state["vms"])
+        if name in names:
+            return name
+        matches = [n for n in names if n.endswith(name)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise UsageError(f"'{name}' matches several VMs: {', '.join(matches)}")
+        raise NotFound(f"no VM '{name}' in environment '{self.paths.name}'",
+                       hint=f"VMs: {', '.join(names)}")
+
+    def ssh_target(self, vm: str) -> ssh.Target:
+        info = self.state["vms"][vm]
+        return ssh.Target(host=info["ip"], user=self.env.domains[vm].ssh_user,
+                          key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
+
+    # -- init ------------------------------------------------------------------------------
+    def init(self, env: spec.Env, undo: Undo, user_key: Optional["UserKey"] = None) -> None:
+        """Create the prefix: uuid, key pair (``user_key``'s, or a new one), leases, addresses,
+        overlays. Nothing runs."""
+        p = self.paths
+        self.open_log()
+        self._forget_abandoned()
+        for d in (p.root, p.images, p.logs):
+            os.makedirs(d, exist_ok=True)
+        uuid = str(uuidlib.uuid4())
+        # Every undo step is pushed before its action: an interrupt between the two must not
+        # leave the thing behind (each undo tolerates a thing that was never made).
+        undo.push("remove prefix files", lambda: clear_prefix(p))
+        write_atomic(p.uuid, uuid + "\n")
+        if user_key is not None:
+            with step("Use ssh key %s", user_key.path):
+                with open(user_key.path, encoding="utf-8") as fh:
+                    write_atomic(p.ssh_key, fh.read(), mode=0o600)
+                write_atomic(p.ssh_pubkey, user_key.public + "\n", mode=0o644)
+        else:
+            with step("Create ssh key"):
+                ssh.keygen(p.ssh_key, f"lago-{addressing.short_id(uuid)}")
+        domain_type = host.domain_type(self.cfg.domain_type)
+        with step("Lease subnets", phase="lease"):
+            pool = leases.parse_pool(self.cfg.subnet_pool)
+            owner = leases.Owner(p.root, p.uuid, uuid)
+            undo.push("release leases", lambda: leases.release(self.cfg.lease_dir, uuid))
+            leased = leases.acquire(self.cfg.lease_dir, pool, owner,
+                                    addressing.subnet_requests(env),
+                                    excluded=iproute.routed_subnets() +
+                                    virsh.network_subnets(self.uri))
+        planned = addressing.plan(env, uuid, addressing.all_subnets(env, leased))
+        with step("Create disks"):
+            disks = parallel.each(list(env.domains), lambda vm: self._create_disks(env.domains[vm],
+                                                                                undo))
+        self._copy_deploy_scripts(env)
+        seeds = provision.run(p, env, uuid, planned, disks, domain_type)
+        for vm, info in planned["vms"].items():
+            info["disks"] = disks[vm]
+            if vm in seeds:
+                info["seed"] = seeds[vm]
+        new_state = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
+                     "domain_type": domain_type,
+                     "ssh_key": user_key.path if user_key is not None else None, **planned}
+        state.save_env(p, env)
+        state.save(p, new_state)
+        templates.register(env, self.cfg.template_store, uuid, p.uuid, p.root)
+        write_atomic(p.initialized, "")
+        self._state, self._env = new_state, env
+
+    def _copy_deploy_scripts(self, env: spec.Env) -> None:
+        for vm, dom in env.domains.items():
+            for i, script in enumerate(dom.metadata.get("deploy-scripts", [])):
+                copy = self.paths.deploy_script(vm, i, script)
+                os.makedirs(os.path.dirname(copy), exist_ok=True)
+                shutil.copy2(script, copy)
+
+    def _forget_abandoned(self) -> None:
+        """An uninitialized prefix we hold the lock of is the remains of a killed init or
+        destroy: remove its libvirt objects and leases before its files, then start over."""
+        old = state.read_uuid(self.paths)
+        if old:
+            LOG.info("removing the remains of an interrupted run in %s", self.paths.root)
+            self.remove_libvirt_objects()
+            leases.release(self.cfg.lease_dir, old)
+        clear_prefix(self.paths)
+
+    def _create_disks(self, dom: spec.Domain, undo: Undo) -> List[Dict[str, str]]:
+        with events.timed("overlay", dom.name):
+            return self._create_disks_of(dom, undo)
+
+    def _create_disks_of(self, dom: spec.Domain, undo: Undo) -> List[Dict[str, str]]:
+        out = []
+        for disk in dom.disks:
+            path = self.paths.disk(dom.name, disk.name)
+            entry = {"name": disk.name, "dev": disk.dev, "path": path, "format": "qcow2",
+                     "base": disk.path, "base_format": None}
+            undo.push(f"remove {path}", lambda path=path: _unlink(path))
+            if disk.type == "empty":
+                qemu_img.create(path, fmt=disk.format, size=disk.size)
+                entry["format"] = disk.format
+            else:
+                base_format = qemu_img.info(disk.path)["format"]
+                qemu_img.create(path, backing=disk.path, backing_fmt=base_format)
+                entry["base_format"] = base_format
+            out.append(entry)
+        return out
+
+    # -- start / wait ----------------------------------------------------------------------
+    def start(self, vms: Optional[Sequence[str]], undo: Undo) -> List[str]:
+        """Networks first, then the VMs in parallel. Returns the VMs this call started."""
+        st = self.state
+        names = self.vm_names(vms)
+        defined, defined_nets = virsh.inventory(self.uri)
+        self.ensure_networks(undo, defined_nets)
+        started = [vm for vm in names if defined.get(st["vms"][vm]["libvirt_name"]) != "running"]
+
+        def boot(vm: str) -> None:
+            with step("Start VM %s", vm):
+                self._ensure_domain(vm, defined, undo)
+        parallel.each(started, boot)
+        return started
+
+    def ensure_networks(self, undo: Undo, defined_nets: Optional[Dict[str, bool]] = None) -> None:
+        """Define and start every network of the env that is not up (``defined_nets``: the
+        host's networks, when the caller has just listed them)."""
+        if defined_nets is None:
+            defined_nets = virsh.networks(self.uri)
+        for name, net in self.state["nets"].items():
+            with step("Start network %s (%s)", name, net["subnet"], phase="network"):
+                self._ensure_network(name, net, defined_nets, undo)
+
+    def _ensure_network(self, name: str, net: Dict[str, Any], defined: Dict[str, bool],
+                        undo: Undo) -> None:
+        lv = net["libvirt_name"]
+        if net["type"] == "bridge":
+            self._ensure_bridge(name, net, undo)
+        if lv not in defined:
+            undo.push(f"undefine network {lv}", lambda: virsh.net_undefine(self.uri, lv))
+            virsh.net_define(self.uri, self._network_xml(name, net))
+        if not defined.get(lv):
+            undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
+            virsh.net_start(self.uri, lv)
+
+    def _ensure_bridge(self, name: str, net: Dict[str, Any], undo: Undo) -> None:
+        """A bridge net rides on a host bridge: lago's own (made here, removed with the env)
+        or an existing one the env file names (never created or removed by lago)."""
+        bridge = net["bridge"]
+        if bridge in iproute.link_names():
+            return
+        if not net.get("own_bridge"):
+            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
+                             hint="create it first, or drop 'bridge:' to let lago make one")
+        prefixlen = ipaddress.IPv4Network(net["subnet"]).prefixlen
+        # Pushed first: add_bridge is three commands and may fail after the link exists.
+        undo.push(f"remove bridge {bridge}", lambda: iproute.delete_link(bridge))
+        iproute.add_bridge(bridge, f"{net['gw']}/{prefixlen}", self.env.nets[name].mtu)
+
+    def _ensure_domain(self, vm: str, defined: Dict[str, str], undo: Undo) -> None:
+        lv = self.state["vms"][vm]["libvirt_name"]
+        if lv not in defined:
+            undo.push(f"undefine domain {lv}", lambda: virsh.undefine(self.uri, lv))
+            with events.timed("define", vm):
+                virsh.define(self.uri, self._domain_xml(vm))
+        if defined.get(lv) == "paused":
+            # Left paused by an interrupted snapshot: its memory is intact, so go on running.
+            with events.timed("boot", vm):
+                virsh.resume(self.uri, lv)
+            return
+        if defined.get(lv, "shut off") == "shut off":
+            # Only a VM this run powers on is powered off by the rollback: a paused one (a
+            # killed snapshot) fails to start and must keep its memory.
+            undo.push(f"stop domain {lv}", lambda: virsh.destroy(self.uri, lv))
+        try:
+            with events.timed("boot", vm):
+                virsh.start(self.uri, lv)
+        except CommandFailed as exc:
+            if "Cannot access storage file" in exc.stderr and "Permission denied" in exc.stderr:
+                raise ExternalError(
+                    f"{vm}: QEMU may not read its disk under {self.paths.images}",
+                    hint="QEMU runs as an unprivileged user: keep the workdir under directories "
+                         "others can enter (chmod o+x), or set user/group in qemu.conf") from exc
+            raise
+
+    def _network_xml(self, name: str, net: Dict[str, Any]) -> str:
+        st, env = self.state, self.env
+        hosts = []
+        for vm, info in st["vms"].items():
+            for nic in info["nics"]:
+                if nic["net"] == name:
+                    primary = nic["ip"] == info["ip"] and nic["net"] == info["management_net"]
+                    hosts.append({"mac": nic["mac"], "ip": nic["ip"],
+                                  "name": vm if primary else f"{vm}-{nic['dev']}"})
+        spec_net = env.nets[name]
+        return xmlgen.network_xml(net["libvirt_name"], net["bridge"], net["type"], net["subnet"],
+                                  net["gw"], net["dhcp"], hosts, spec_net.dns_domain_name,
+                                  addressing.dns_hosts(env, st), spec_net.mtu)
+
+    def _domain_xml(self, vm: str) -> str:
+        info, dom = self.state["vms"][vm], self.env.domains[vm]
+        nets = self.state["nets"]
+        boot = dom.boot
+        return xmlgen.domain_xml(
+            name=info["libvirt_name"], vm=vm, domain_type=self.state["domain_type"],
+            arch=os.uname().machine, memory_mib=dom.memory, vcpu=dom.vcpu,
+            disks=[{"path": d["path"], "format": d["format"], "dev": d["dev"]}
+                   for d in info["disks"]],
+            nics=[{"network": nets[n["net"]]["libvirt_name"], "mac": n["mac"],
+                   "mtu": self.env.nets[n["net"]].mtu} for n in info["nics"]],
+            kernel=boot.kernel if boot else None, initrd=boot.initrd if boot else None,
+            cmdline=boot.cmdline if boot else None, seed=info.get("seed"),
+            console_log=os.path.join(self.paths.logs, f"{vm}.console.log"),
+            prefix=self.paths.root, uuid=self.state["uuid"])
+
+    # -- stop / destroy --------------------------------------------------------------------
+    def stop(self, vms: Optional[Sequence[str]]) -> List[str]:
+        """Hard power-off; when every VM is down, the networks go down too."""
+        names = self.vm_names(vms)
+        running = self._running(names)
+        parallel.each(running, lambda vm: virsh.destroy(self.uri, self.state["vms"][vm]["libvirt_name"]))
+        self._stop_networks_if_idle()
+        return running
+
+    def shutdown(self, vms: Optional[Sequence[str]], reboot: bool = False,
+                 timeout: float = 60.0) -> List[str]:
+        """Graceful: ACPI power button, then `poweroff` over ssh, then hard off at the timeout."""
+        names = self._running(self.vm_names(vms))
+
+        def one(vm: str) -> None:
+            lv = self.state["vms"][vm]["libvirt_name"]
+            with step("%s %s", "Reboot" if reboot else "Shut down", vm):
+                if reboot:
+                    virsh.reboot(self.uri, lv)
+                    return
+                virsh.shutdown(self.uri, lv)
+                if self._wait_off(lv, time.monotonic() + timeout / 2):
+                    return
+                LOG.info("%s ignored ACPI shutdown; trying poweroff over ssh", vm)
+                ssh.run(self.ssh_target(vm), ["poweroff"], timeout=self.cfg.ssh_timeout)
+                if not self._wait_off(lv, time.monotonic() + timeout / 2):
+                    LOG.warning("%s did not power off within %g s; forcing it off", vm, timeout)
+                    virsh.destroy(self.uri, lv)
+        parallel.each(names, one)
+        if not reboot:
+            self._stop_networks_if_idle()
+        return names
+
+    def _wait_off(self, libvirt_name: str, deadline: float) -> bool:
+        delay = 0.2
+        while time.monotonic() < deadline:
+            if virsh.domains(self.uri).get(libvirt_name) in (None, "shut off"):
+                return True
+            time.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+        return False
+
+    def _running(self, names: Sequence[str]) -> List[str]:
+        doms = virsh.domains(self.uri)
+        return [vm for vm in names
+                if doms.get(self.state["vms"][vm]["libvirt_name"]) not in (None, "shut off")]
+
+    def _stop_networks_if_idle(self) -> None:
+        if self._running(list(self.state["vms"])):
+            return
+        active = virsh.networks(self.uri)
+        for net in self.state["nets"].values():
+            if active.get(net["libvirt_name"]):
+                virsh.net_destroy(self.uri, net["libvirt_name"])
+
+    def remove_libvirt_objects(self) -> None:
+        """Destroy and undefine every domain and network of this env (by its uuid's names)."""
+        uuid = state.read_uuid(self.paths)
+        if uuid is None:
+            return
+        mark = f"lago-{addressing.short_id(uuid)}-"
+        doms = [n for n in virsh.domains(self.uri) if n.startswith(mark)]
+
+        def remove(name: str) -> None:
+            virsh.destroy(self.uri, name)
+            virsh.undefine(self.uri, name)
+        with step("Remove %d VM(s)", len(doms)):
+            parallel.each(doms, remove)
+        nets = [n for n in virsh.networks(self.uri) if n.startswith(mark)]
+        with step("Remove %d network(s)", len(nets)):
+            for name in nets:
+                virsh.net_destroy(self.uri, name)
+                virsh.net_undefine(self.uri, name)
+        # Bridges lago made for bridge-type nets carry the env's mark too; libvirt removed
+        # its own NAT/isolated bridges with their networks, so what is left is ours.
+        for link in iproute.link_names():
+            if link.startswith(addressing.bridge_prefix(uuid)):
+                iproute.delete_link(link)
+
+    def destroy(self) -> None:
+        # First say the prefix should not exist: if this run dies part way, the next init
+        # or 'doctor --fix' finishes the job instead of trusting a half-removed env.
+        _unlink(self.paths.initialized)
+        self.remove_libvirt_objects()
+        uuid = state.read_uuid(self.paths)
+        if uuid:
+            leases.release(self.cfg.lease_dir, uuid)
+        shutil.rmtree(self.paths.root)
+
+    # -- status ----------------------------------------------------------------------------
+    def status(self) -> Dict[str, Any]:
+        """The env as data (the schema of `status --json`, documented in the README)."""
+        st, env = self.state, self.env
+        doms, nets = virsh.inventory(self.uri)
+        return {
+            "schema": 1,
+            "prefix": self.paths.name,
+            "path": self.paths.root,
+            "uuid": st["uuid"],
+            "env_file": st["env_file"],
+            "domain_type": st["domain_type"],
+            "nets": {name: {"type": n["type"], "subnet": n["subnet"], "gw": n["gw"],
+                            "bridge": n["bridge"], "libvirt_name": n["libvirt_name"],
+                            "state": "up" if nets.get(n["libvirt_name"]) else "down"}
+                     for name, n in st["nets"].items()},
+            "vms": {vm: {"state": doms.get(v["libvirt_name"], "undefined"),
+                         "ip": v["ip"], "distro": env.domains[vm].distro,
+                         "libvirt_name": v["libvirt_name"],
+                         "nics": [{"net": n["net"], "ip": n["ip"], "mac": n["mac"],
+                                   "dev": n["dev"]} for n in v["nics"]],
+                         "snapshots": list(st.get("snapshots", {}))}
+                    for vm, v in st["vms"].items()},
+            "snapshots": [{"name": n, **snap} for n, snap in st.get("snapshots", {}).items()],
+        }
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+# -- commands: each composes the steps above under the prefix lock ------------------------------
+
+@contextlib.contextmanager
+def _transaction(prefix: Prefix) -> Iterator[Undo]:
+    """Hold the prefix lock and log to its file; on any failure undo what this run created."""
+    undo = Undo()
+    parallel.CANCEL.clear()
+    with prefix.locked():
+        prefix.open_log()
+        try:
+            yield undo
+        except BaseException:
+            LOG.debug("command failed", exc_info=True)
+            undo.rollback()
+            raise
+
+
+class UserKey:
+    """A key pair the user brought (--ssh-key), checked before anything touches the host."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.public = ssh.public_key_of(self.path)
+
+
+def _ensure_initialized(prefix: Prefix, wd: WorkdirPaths, env: spec.Env, undo: Undo,
+                        user_key: Optional[UserKey] = None) -> None:
+    if not prefix.initialized:
+        with step("Initialize environment %s", prefix.paths.name):
+            prefix.init(env, undo, user_key)
+    if not os.path.lexists(wd.current):
+        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
+        workdir.set_current(wd, prefix.paths.name)
+
+
+def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> tuple:
+    """Validate the env file and the --ssh-key (nothing on the host is touched before this
+    passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``)."""
+    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    if skip_bootstrap:
+        for dom in env.domains.values():
+            dom.bootstrap, dom.provision = False, "none"
+    user_key = UserKey(ssh_key) if ssh_key else None
+    templates.resolve(env, cfg.template_store, cfg.template_repo)
+    prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
+    os.makedirs(wd.root, exist_ok=True)
+    return env, prefix, user_key
+
+
+def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
+       no_wait: bool = False, ssh_key: Optional[str] = None,
+       skip_bootstrap: bool = False) -> Dict[str, Any]:
+    """init (if needed) + start + wait, then the deploy scripts when this call created the env.
+
+    Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
+    "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script leaves
+    the env up (it is not rolled back) and raises ScriptFailed."""
+    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
+    events.reset()
+    fresh = not prefix.initialized
+    if not fresh and user_key is not None and prefix.state.get("ssh_key") != user_key.path:
+        raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
+                         f"--ssh-key {user_key.path}",
+                         hint="leave --ssh-key out to start it, or destroy it first")
+    with _transaction(prefix) as undo:
+        _ensure_initialized(prefix, wd, env, undo, user_key)
+        started = prefix.start(None, undo)
+        ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
+    result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
+    # Deploy scripts run once, when this up creates the env: re-running up must not repeat
+    # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
+    if fresh and not no_wait:
+        from . import day2  # day2 builds on Prefix
+
+        with _transaction(prefix):
+            result["deployed"] = day2.deploy(prefix)
+    result["phases"] = events.times()
+    return result
+
+
+def init(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> str:
+    """Create the prefix without starting anything."""
+    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
+    if prefix.initialized:
+        raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
+                         hint="use 'up' to start it, or 'destroy' it first")
+    with _transaction(prefix) as undo:
+        _ensure_initialized(prefix, wd, env, undo, user_key)
+    return prefix.paths.name
+
+
+def change(cfg: Config, wd: WorkdirPaths, prefix_name: str,
+           action: Callable[[Prefix, Undo], Any]) -> Any:
+    """Run ``action`` on an existing prefix under its lock, rolling back on error."""
+    prefix = load(cfg, wd, prefix_name)
+    with _transaction(prefix) as undo:
+        return action(prefix, undo)
+
+
+def _variables(wd: WorkdirPaths, prefix_name: str, envfile: str) -> Dict[str, str]:
+    paths = workdir.prefix_for_new(wd, prefix_name)
+    return {"LAGO_PREFIX_PATH": paths.root, "LAGO_WORKDIR_PATH": wd.root,
+            "LAGO_INITFILE_PATH": os.path.dirname(os.path.abspath(envfile))}
+
+
+def destroy(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> str:
+    paths = workdir.existing(wd, prefix_name)
+    prefix = Prefix(cfg, paths)
+    with prefix.locked():
+        prefix.open_log()  # if destroy dies part way, what it did is in the prefix's log
+        with step("Destroy environment %s", paths.name):
+            prefix.destroy()
+    workdir.clear_current_if(wd, paths.name)
+    return paths.name
+
+
+def load(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> Prefix:
+    return Prefix(cfg, workdir.existing(wd, prefix_name))
+
+
+def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
+             cfg: Optional[Config] = None) -> spec.Env:
+    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    if cfg is not None:
+        templates.check(env, cfg.template_store, cfg.template_repo)
+    return env
+

@@ -1,0 +1,67 @@
+"""Exports for other tools: Ansible INI inventory, an ssh_config, /etc/hosts lines (pure).
+
+Each takes the facts of the env (``facts()``) so the text can be unit-tested without a prefix.
+"""
+from __future__ import annotations
+
+import shlex
+from typing import Any, Dict, List
+
+from .env import Prefix
+
+
+def facts(prefix: Prefix) -> Dict[str, Any]:
+    """{"key", "known_hosts", "vms": {vm: {"ip", "user", "groups", "names"}}} of an env."""
+    st, env = prefix.state, prefix.env
+    vms = {}
+    for vm, info in st["vms"].items():
+        dom = env.domains[vm]
+        domain = env.nets[info["management_net"]].dns_domain_name
+        vms[vm] = {"ip": info["ip"], "user": dom.ssh_user, "groups": list(dom.groups),
+                   "names": [vm, f"{vm}.{domain}"] if domain else [vm]}
+    return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts, "vms": vms}
+
+
+def _ssh_args(f: Dict[str, Any]) -> str:
+    return (f"-o UserKnownHostsFile={f['known_hosts']} -o StrictHostKeyChecking=accept-new "
+            "-o IdentitiesOnly=yes")
+
+
+def ansible_inventory(f: Dict[str, Any]) -> str:
+    """INI inventory: every VM with its address, user and the env's key; one section per
+    group (``groups`` in the env file)."""
+    lines = ["# lago environment inventory"]
+    for vm, v in f["vms"].items():
+        lines.append(f"{vm} ansible_host={v['ip']} ansible_user={v['user']} "
+                     f"ansible_ssh_private_key_file={shlex.quote(f['key'])} "
+                     f"ansible_ssh_common_args={shlex.quote(_ssh_args(f))}")
+    groups: Dict[str, List[str]] = {}
+    for vm, v in f["vms"].items():
+        for g in v["groups"]:
+            groups.setdefault(g, []).append(vm)
+    for g in sorted(groups):
+        lines += ["", f"[{g}]", *groups[g]]
+    return "\n".join(lines) + "\n"
+
+
+def ssh_config(f: Dict[str, Any]) -> str:
+    """An ssh_config for ``ssh -F FILE VM``: one Host block per VM, with the env's own key and
+    known_hosts, nothing from the user's configuration needed."""
+    blocks = []
+    for vm, v in f["vms"].items():
+        blocks.append("\n".join([
+            f"Host {vm}",
+            f"    HostName {v['ip']}",
+            f"    User {v['user']}",
+            f"    IdentityFile \"{f['key']}\"",
+            "    IdentitiesOnly yes",
+            f"    UserKnownHostsFile \"{f['known_hosts']}\"",
+            "    GlobalKnownHostsFile /dev/null",
+            "    StrictHostKeyChecking accept-new",
+            "    LogLevel ERROR"]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def hosts(f: Dict[str, Any]) -> str:
+    """/etc/hosts lines: 'IP vm vm.domain'."""
+    return "".join(f"{v['ip']} {' '.join(v['names'])}\n" for v in f["vms"].values())

@@ -1,0 +1,133 @@
+"""The operations behind the verbs, shared by the command line and the Python API.
+
+Each takes the effective config, the workdir and a prefix name, composes the orchestrator's
+steps (env.py) with the day-2 modules under the prefix lock, and returns data; nothing here
+prints. The prefix is loaded afresh on every call, so a caller never works from stale state.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from . import collect as collect_mod
+from . import day2, env, readiness, services, snapshots, virsh
+from .config import Config
+from .errors import ExternalError, LagoError, NotFound, UsageError
+from .paths import WorkdirPaths
+
+
+def up(cfg: Config, wd: WorkdirPaths, prefix: str, envfile: str,
+       no_wait: bool = False, ssh_key: Optional[str] = None,
+       skip_bootstrap: bool = False) -> Dict[str, Any]:
+    """init (if needed) + start + wait; a new env then runs its deploy scripts, once (see
+    env.up); also the per-VM phase times. ``ssh_key``: a private key to use instead of a new
+    pair (when the env is created); ``skip_bootstrap``: no provisioning, images used as they are."""
+    return env.up(cfg, wd, prefix, envfile, no_wait=no_wait, ssh_key=ssh_key,
+                  skip_bootstrap=skip_bootstrap)
+
+
+def start(cfg: Config, wd: WorkdirPaths, prefix: str, vms: Optional[Sequence[str]] = None,
+          no_wait: bool = False) -> Dict[str, Any]:
+    """Networks, then the VMs in parallel; wait for ssh. {"started": [...], "ready": {vm: s}}."""
+    def action(p: env.Prefix, undo: env.Undo) -> Dict[str, Any]:
+        started = p.start(vms, undo)
+        ready = {} if no_wait else readiness.wait_ready(p, p.vm_names(vms))
+        return {"started": started, "ready": ready}
+    result: Dict[str, Any] = env.change(cfg, wd, prefix, action)
+    return result
+
+
+def stop(cfg: Config, wd: WorkdirPaths, prefix: str,
+         vms: Optional[Sequence[str]] = None) -> List[str]:
+    stopped: List[str] = env.change(cfg, wd, prefix, lambda p, undo: p.stop(vms))
+    return stopped
+
+
+def shutdown(cfg: Config, wd: WorkdirPaths, prefix: str, vms: Optional[Sequence[str]] = None,
+             reboot: bool = False, timeout: float = 60.0) -> List[str]:
+    done: List[str] = env.change(cfg, wd, prefix,
+                                 lambda p, undo: p.shutdown(vms, reboot, timeout))
+    return done
+
+
+def snapshot(cfg: Config, wd: WorkdirPaths, prefix: str, name: str) -> Dict[str, Any]:
+    result: Dict[str, Any] = env.change(cfg, wd, prefix,
+                                        lambda p, undo: snapshots.create(p, name))
+    return result
+
+
+def revert(cfg: Config, wd: WorkdirPaths, prefix: str, name: str) -> Dict[str, Any]:
+    result: Dict[str, Any] = env.change(cfg, wd, prefix,
+                                        lambda p, undo: snapshots.revert(p, name, undo))
+    return result
+
+
+def collect(cfg: Config, wd: WorkdirPaths, prefix: str, output: str,
+            vms: Optional[List[str]] = None) -> Dict[str, Any]:
+    result: Dict[str, Any] = env.change(cfg, wd, prefix,
+                                        lambda p, undo: collect_mod.collect(p, output, vms))
+    return result
+
+
+def deploy(cfg: Config, wd: WorkdirPaths, prefix: str,
+           vms: Optional[List[str]] = None) -> Dict[str, Any]:
+    result: Dict[str, Any] = env.change(cfg, wd, prefix, lambda p, undo: day2.deploy(p, vms))
+    return result
+
+
+def destroy(cfg: Config, wd: WorkdirPaths, prefix: str) -> str:
+    """Close the ssh master connections (they would outlive the env by a minute), then
+    remove everything of the env. Returns the prefix name."""
+    try:
+        day2.close_masters(env.load(cfg, wd, prefix))
+    except (LagoError, OSError):
+        pass  # best effort: a half-made prefix has none
+    return env.destroy(cfg, wd, prefix)
+
+
+def service(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str, name: str,
+            action: str = "status", container: Optional[str] = None) -> Dict[str, Any]:
+    """Ask for (or start, or stop) a service in a running VM. The guest's service manager is
+    looked up on every call. Returns {"vm", "service", "manager", "state"} with the state
+    after the action: "missing", "inactive" or "active"."""
+    if action not in services.ACTIONS:
+        raise UsageError(f"service action must be one of {', '.join(services.ACTIONS)}")
+    p = env.load(cfg, wd, prefix)
+    vm = p.resolve_vm(vm)
+    require_running(p, vm)
+    probe = _guest(p, vm, services.probe_argv(name), "looking for its service manager")
+    facts = services.parse_probe(probe.stdout)
+    kind = services.manager(facts, container)
+
+    def state() -> str:
+        if kind == "none":
+            return services.MISSING
+        res = _guest(p, vm, services.status_argv(kind, name, facts, container),
+                     f"asking for service {name}")
+        return services.parse_status(kind, res.returncode, res.stdout, facts)
+    now = state()
+    if action != "status":
+        if now == services.MISSING:
+            raise NotFound(f"{vm}: no service '{name}' "
+                           f"({'no systemd or SysV init' if kind == 'none' else kind})")
+        res = _guest(p, vm, services.action_argv(kind, action, name, facts, container),
+                     f"{action} {name}")
+        if res.returncode != 0:
+            detail = (res.stderr or res.stdout).strip().splitlines()
+            raise ExternalError(f"{vm}: {action} {name} failed (exit {res.returncode}): "
+                                f"{detail[-1] if detail else 'no output'}")
+        now = state()
+    return {"vm": vm, "service": name, "manager": kind, "state": now}
+
+
+def require_running(p: env.Prefix, vm: str) -> None:
+    lv_state = virsh.domains(p.uri).get(p.state["vms"][vm]["libvirt_name"], "undefined")
+    if lv_state != "running":
+        raise UsageError(f"VM {vm} is {lv_state}", hint=f"start it: lago.pyz start {vm}")
+
+
+def _guest(p: env.Prefix, vm: str, argv: List[str], what: str) -> Any:
+    res = day2.run(p, vm, argv, timeout=p.cfg.ssh_timeout)
+    if res.returncode == 255:  # ssh's own failure, not the command's
+        raise ExternalError(f"{vm}: ssh failed while {what}: "
+                            f"{res.stderr.strip()[-200:] or 'no output'}")
+    return res

@@ -1,0 +1,47 @@
+"""Per-VM parallelism: run one function per item at once, in threads.
+
+``CANCEL`` is set when the main thread is interrupted while workers run (Ctrl-C, SIGTERM):
+long waits in workers poll it, so they give up at once and the rollback does not wait for a
+boot timeout. A command clears it when it starts.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+CANCEL = threading.Event()
+
+
+def each(items: Sequence[str], fn: Callable[[str], Any]) -> Dict[str, Any]:
+    """Run fn for every item at once; raise the first failure (in the items' order) after all
+    have finished."""
+    results, errors = settle(items, fn)
+    if errors:
+        raise next(iter(errors.values()))
+    return results
+
+
+def settle(items: Sequence[str], fn: Callable[[str], Any]
+           ) -> Tuple[Dict[str, Any], Dict[str, BaseException]]:
+    """Run fn for every item at once; return (results, errors) by item, in the items' order."""
+    results: Dict[str, Any] = {}
+    errors: Dict[str, BaseException] = {}
+    if not items:
+        return results, errors
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="vm")
+    try:
+        futures = {item: pool.submit(fn, item) for item in items}
+        for item, fut in futures.items():
+            try:
+                results[item] = fut.result()
+            except BaseException as exc:  # collected: the caller decides what a failure means
+                errors[item] = exc
+    except BaseException:
+        CANCEL.set()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    order: List[str] = list(items)
+    return ({k: results[k] for k in order if k in results},
+            {k: errors[k] for k in order if k in errors})

@@ -1,0 +1,153 @@
+"""Provisioning on a real distro: the Debian template, two VMs, two nets (SPEC §7)."""
+import json
+import os
+import subprocess
+import threading
+
+PASSWORD = "Lago-Sysprep.5529"  # distinctive, so any leak is found by grep
+
+
+def write_debian_env(tmp_path, debian, provision, vms=("deb0", "deb1"), disk=None):
+    import yaml  # test-only dependency
+    doc = {"nets": {"lan": {"type": "nat", "management": True},
+                    "stor": {"type": "isolated"}},
+           "domains": {}}
+    for vm in vms:
+        doc["domains"][vm] = {
+            "memory": 512, "provision": provision, "distro": "debian",
+            "root-password": PASSWORD,
+            "nics": [{"net": "lan"}, {"net": "stor"}],
+            "disks": [disk or {"name": "root", "type": "file", "path": debian["disk"],
+                               "format": "qcow2"}],
+            "boot": {"kernel": debian["kernel_path"], "initrd": debian["initrd_path"],
+                     "cmdline": debian["cmdline"]},
+        }
+    path = tmp_path / "env.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return str(path)
+
+
+class ArgvWatch:
+    """Scans every process's argv while lago runs, for a secret that must never be there."""
+
+    def __init__(self, secret):
+        self.secret = secret.encode()
+        self.hits = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        while not self._stop.wait(0.05):
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit() or int(pid) == os.getpid():
+                    continue
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                        argv = fh.read()
+                except OSError:
+                    continue
+                if self.secret in argv:
+                    self.hits.append(argv.replace(b"\0", b" ").decode("utf-8", "replace"))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def password_matches(shadow_hash, password):
+    """Recompute the hash with its own salt on the host: libxcrypt through the crypt module
+    knows yescrypt ($y$, which virt-sysprep uses for Debian 12); openssl knows $1$, $5$, $6$."""
+    try:
+        import crypt  # deprecated, still in 3.11/3.12; gone in 3.13
+        return crypt.crypt(password, shadow_hash) == shadow_hash
+    except ImportError:
+        pass
+    parts = shadow_hash.split("$")
+    scheme, salt = parts[1], parts[2]
+    assert scheme in ("1", "5", "6"), f"unexpected hash scheme in {shadow_hash[:8]}..."
+    out = subprocess.run(["openssl", "passwd", f"-{scheme}", "-salt", salt, "-stdin"],
+                         input=password, capture_output=True, text=True, check=True).stdout
+    return out.strip() == shadow_hash
+
+
+def print_steps(stderr):
+    """The timed steps of `up`, shown by `pytest -rP` (measurements for the record)."""
+    for line in stderr.splitlines():
+        if any(w in line for w in ("Sysprep", "Provision", "seed", "Wait for ssh", "Initialize")):
+            print(line.strip())
+
+
+def assert_guest_facts(lago, vm, info):
+    assert lago.run("ssh", vm, "--", "hostname").stdout.strip() == vm
+    assert lago.run("ssh", vm, "--", "systemctl", "is-active", "ssh").stdout.strip() == "active"
+    shadow = lago.run("ssh", vm, "--", "getent", "shadow", "root").stdout.strip().split(":")[1]
+    assert password_matches(shadow, PASSWORD)
+    assert not password_matches(shadow, PASSWORD + "x")  # the check itself can fail
+    links = json.loads(lago.run("ssh", vm, "--", "ip", "-j", "addr").stdout)
+    by_mac = {l.get("address"): {a["local"] for a in l.get("addr_info", [])
+                                 if a.get("family") == "inet"} for l in links}
+    for nic in info["nics"]:
+        assert nic["ip"] in by_mac.get(nic["mac"], set()), (vm, nic, by_mac)
+
+
+def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, debian, tmp_path):
+    envfile = write_debian_env(tmp_path, debian, "sysprep")
+    with ArgvWatch(PASSWORD) as watch:
+        up = lago.run("up", envfile, timeout=1200)
+    assert watch.hits == []
+    print_steps(up.stderr)
+
+    status = lago.json("status")
+    for vm, info in status["vms"].items():
+        assert_guest_facts(lago, vm, info)
+    # The two clones got their own SSH host keys (the template's were replaced).
+    keys = {lago.run("ssh", vm, "--", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout
+            for vm in status["vms"]}
+    assert len(keys) == 2
+    # The second NICs (isolated net) reach each other: deb1's sshd answers on its stor address
+    # (bash's /dev/tcp: minbase has no ping).
+    peer = status["vms"]["deb1"]["nics"][1]["ip"]
+    banner = lago.run("ssh", "deb0", "--", "bash", "-c",
+                      f"exec 3<>/dev/tcp/{peer}/22 && head -c 4 <&3", check=False)
+    assert banner.stdout == "SSH-", banner.stderr
+
+    logs = os.path.join(status["path"], "logs")
+    for name in os.listdir(logs):
+        with open(os.path.join(logs, name), errors="replace") as fh:
+            assert PASSWORD not in fh.read(), name
+    # The commands and password files are gone once provisioning ends.
+    assert not [n for n in os.listdir(status["path"]) if n.startswith(".sysprep-")]
+    lago.run("destroy", "-y")
+
+
+def test_cloud_init_from_a_store_template_gives_each_vm_the_same_facts(lago, debian, tmp_path):
+    # The disks come from the template store this time: add, pin in env.lock, gc.
+    lago.env["LAGO_TEMPLATE_STORE"] = str(tmp_path / "store")
+    lago.run("template", "add", "debian", debian["disk"], "--version", "12",
+             "--metadata", '{"distro": "debian"}')
+    envfile = write_debian_env(tmp_path, debian, "cloud-init", vms=("ci0", "ci1"),
+                               disk={"name": "root", "type": "template",
+                                     "template_name": "debian"})
+    with ArgvWatch(PASSWORD) as watch:
+        up = lago.run("up", envfile, timeout=1200)
+    assert watch.hits == []
+    print_steps(up.stderr)
+    lock = json.loads((tmp_path / "env.lock").read_text())
+    assert lock["templates"]["debian"]["version"] == "12"
+    assert lago.json("template", "gc", "--dry-run")["removed"] == []
+    status = lago.json("status")
+    for vm, info in status["vms"].items():
+        assert_guest_facts(lago, vm, info)
+        # cloud-init did the work (not a leftover of the template).
+        ci = lago.run("ssh", vm, "--", "cloud-init", "status", "--long", check=False).stdout
+        assert "status: done" in ci and "DataSourceNoCloud" in ci, ci
+    logs = os.path.join(status["path"], "logs")
+    for name in os.listdir(logs):
+        with open(os.path.join(logs, name), errors="replace") as fh:
+            assert PASSWORD not in fh.read(), name
+    lago.run("destroy", "-y")
+    assert [r["name"] for r in lago.json("template", "gc")["removed"]] == ["debian"]

@@ -1,0 +1,153 @@
+"""The command line without a host: exit codes, messages, and nothing created on bad input."""
+import json
+import os
+
+import pytest
+
+from lago import cli
+from lago.commands import status as status_cmd
+
+GOOD = """
+nets: {lan: {}}
+domains:
+  vm0:
+    provision: none
+    root-password: s3cret-pw
+    nics: [{net: lan}]
+    disks: [{type: file, path: base.qcow2}]
+"""
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.qcow2").write_text("x")
+    for var in list(os.environ):
+        if var.startswith("LAGO_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return tmp_path
+
+
+def test_validate_good_file_exits_0(here, capsys):
+    (here / "env.yaml").write_text(GOOD)
+    assert cli.main(["validate", "env.yaml"]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_validate_json_never_shows_passwords(here, capsys):
+    (here / "env.yaml").write_text(GOOD)
+    assert cli.main(["validate", "env.yaml", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["valid"] is True
+    assert "s3cret-pw" not in out
+
+
+@pytest.mark.parametrize("verb", ["up", "init", "validate"])
+def test_bad_file_exits_2_with_one_located_line_and_creates_nothing(here, capsys, verb):
+    (here / "env.yaml").write_text(GOOD.replace("net: lan", "net: wan"))
+    assert cli.main([verb, "env.yaml"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "env.yaml:7: domains.vm0.nics[0].net: unknown net 'wan'" in err[0]
+    assert not (here / ".lago").exists()
+
+
+def test_missing_environment_is_exit_2_with_a_hint(here, capsys):
+    assert cli.main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "no environment" in err and "lago.pyz up" in err
+
+
+def test_unknown_verb_and_bad_options_are_exit_2(here):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["frobnicate"])
+    assert info.value.code == 2
+
+
+def test_global_options_work_after_the_verb(here, capsys):
+    assert cli.main(["list", "--json", "-w", str(here / "elsewhere")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["workdir"] == str(here / "elsewhere") and data["prefixes"] == []
+
+
+def test_destroy_without_terminal_needs_yes(here, capsys, monkeypatch):
+    (here / ".lago" / "default").mkdir(parents=True)
+    os.symlink("default", here / ".lago" / "current")
+    monkeypatch.setattr("sys.stdin", open(os.devnull))
+    assert cli.main(["destroy"]) == 2
+    assert "-y" in capsys.readouterr().err
+
+
+def test_status_text_matches_golden(golden):
+    data = {"schema": 1, "prefix": "default", "path": "/w/.lago/default", "uuid": "u-1",
+            "env_file": "/w/env.yaml", "domain_type": "qemu",
+            "nets": {"lan": {"type": "nat", "subnet": "192.168.200.0/24", "gw": "192.168.200.1",
+                             "bridge": "lagoabcdef01n0", "libvirt_name": "lago-abcdef01-lan",
+                             "state": "up"}},
+            "vms": {"web": {"state": "running", "ip": "192.168.200.2", "distro": None,
+                            "libvirt_name": "lago-abcdef01-web", "snapshots": [],
+                            "nics": [{"dev": "eth0", "net": "lan", "ip": "192.168.200.2",
+                                      "mac": "54:52:c0:a8:c8:02"}]},
+                    "db": {"state": "shut off", "ip": "192.168.200.3", "distro": "tiny",
+                           "libvirt_name": "lago-abcdef01-db", "snapshots": [],
+                           "nics": [{"dev": "eth0", "net": "lan", "ip": "192.168.200.3",
+                                     "mac": "54:52:c0:a8:c8:03"}]}}}
+    golden("status.txt", "\n".join(status_cmd.render(data)) + "\n")
+
+
+def test_config_shows_where_values_come_from(here, capsys, monkeypatch):
+    monkeypatch.setenv("LAGO_SUBNET_POOL", "10.9.0.0/16")
+    assert cli.main(["config", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["subnet_pool"] == {"value": "10.9.0.0/16", "from": "environment"}
+    assert data["libvirt_url"]["from"] == "default"
+
+
+def test_the_verb_table_names_every_command_of_every_module_and_nothing_else():
+    declared = {name: cmd_module for cmd_module in cli.MODULES
+                for cmd in cli.commands((cmd_module,))
+                for name in (cmd.name, *cmd.aliases)}
+    assert declared == cli.VERBS
+
+
+@pytest.mark.parametrize("argv,modules", [
+    (["--version"], ()),
+    (["up", "env.yaml"], ("up",)),
+    (["-w", "status", "status"], ("status",)),       # -w takes a value, even one named like a verb
+    (["--workdir=/x", "-q", "revert", "s1"], ("snapshot",)),
+    (["shell", "vm0"], ("ssh",)),
+    (["--events", "f", "--json", "ansible_hosts"], ("exports",)),
+    (["--help"], None), ([], None), (["nosuchverb"], None), (["--", "up"], None),
+])
+def test_a_run_imports_only_the_module_of_its_verb(argv, modules):
+    assert cli.modules_for(argv) == (cli.MODULES if modules is None else modules)
+
+
+def test_service_verb_takes_status_start_or_stop_only(here, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["service", "vm0", "ssh", "restart"])
+    assert info.value.code == 2
+    assert cli.main(["service", "vm0", "ssh", "status"]) == 2
+    assert "no environment" in capsys.readouterr().err
+    assert cli.main(["service", "vm0", "ssh", "status", "--container=-bad"]) == 2
+
+
+@pytest.mark.parametrize("verb", ["up", "init"])
+def test_a_missing_ssh_key_is_bad_input_and_creates_nothing(here, capsys, verb):
+    (here / "env.yaml").write_text(GOOD)
+    assert cli.main([verb, "env.yaml", "--ssh-key", "nokey"]) == 2
+    err = capsys.readouterr().err
+    assert "--ssh-key" in err and "nokey" in err
+    assert not (here / ".lago").exists()
+
+
+def test_the_public_key_is_derived_from_the_private_one_without_a_passphrase():
+    from lago import ssh
+    assert ssh.public_key_argv("/k/id") == ["ssh-keygen", "-y", "-P", "", "-f", "/k/id"]
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(here, capsys):
+    assert cli.main(["--debug", "validate", "missing.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "missing.yaml" in err

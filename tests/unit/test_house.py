@@ -1,0 +1,114 @@
+"""House rules as tests: one runner, no shell, only stdlib + vendored imports in src/."""
+import ast
+import os
+import sys
+
+import pytest
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                   "src", "lago")
+VENDORED = {"yaml", "pexpect", "ptyprocess"}
+
+
+def sources():
+    for root, _, files in os.walk(SRC):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                with open(path, encoding="utf-8") as fh:
+                    yield path, ast.parse(fh.read(), path)
+
+
+def imported(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0]
+
+
+def test_only_the_runner_imports_subprocess():
+    offenders = [p for p, tree in sources() if "subprocess" in set(imported(tree))
+                 and not p.endswith(os.sep + "runner.py")]
+    assert offenders == []
+
+
+def test_no_shell_true_and_no_os_system():
+    bad = []
+    for path, tree in sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "shell":
+                bad.append(f"{path}: shell=")
+            if isinstance(node, ast.Attribute) and node.attr in ("system", "popen") and \
+                    isinstance(node.value, ast.Name) and node.value.id == "os":
+                bad.append(f"{path}: os.{node.attr}")
+    assert bad == []
+
+
+def test_only_stdlib_and_vendored_imports():
+    stdlib = set(sys.stdlib_module_names) if hasattr(sys, "stdlib_module_names") else None
+    if stdlib is None:
+        pytest.skip("needs Python 3.10+ to list the standard library")
+    bad = {(p, m) for p, tree in sources() for m in imported(tree)
+           if m not in stdlib and m != "lago" and not (m in VENDORED and p.endswith("vendored.py"))}
+    assert bad == set()
+
+
+def test_vendored_packages_are_imported_lazily_through_one_module():
+    for path, tree in sources():
+        if path.endswith("vendored.py"):
+            continue
+        top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        names = set()
+        for node in top:
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        assert not names & VENDORED, path
+
+
+def test_leaf_modules_do_not_import_each_other():
+    leaves = {"virsh", "qemu_img", "ssh", "iproute", "xmlgen", "leases"}
+    for path, tree in sources():
+        mod = os.path.basename(path)[:-3]
+        if mod not in leaves:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = {node.module} if node.module else {a.name for a in node.names}
+                assert not names & (leaves - {mod}), f"{mod} imports {names & leaves}"
+
+
+def test_no_eval_exec_pickle_unsafe_yaml_or_mktemp():
+    bad = []
+    for path, tree in sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in ("eval", "exec", "compile"):
+                bad.append(f"{path}: {node.func.id}()")
+            if isinstance(node, ast.Attribute) and node.attr in (
+                    "mktemp", "FullLoader", "UnsafeLoader", "unsafe_load", "full_load"):
+                bad.append(f"{path}: .{node.attr}")
+            if isinstance(node, ast.Attribute) and node.attr == "load" and \
+                    isinstance(node.value, ast.Name) and node.value.id == "yaml":
+                bad.append(f"{path}: yaml.load")  # SafeLoader only
+        bad += [f"{path}: imports {m}" for m in imported(tree) if m in ("pickle", "marshal",
+                                                                         "shelve")]
+    assert bad == []
+
+
+def test_only_the_runner_starts_or_replaces_processes():
+    calls = ("execv", "execvp", "execvpe", "execl", "execlp", "spawnv", "spawnl", "fork",
+             "posix_spawn", "posix_spawnp")
+    offenders = []
+    for path, tree in sources():
+        if path.endswith(os.sep + "runner.py"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in calls and \
+                    isinstance(node.value, ast.Name) and node.value.id == "os":
+                offenders.append(f"{path}: os.{node.attr}")
+    assert offenders == []
+

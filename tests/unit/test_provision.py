@@ -1,0 +1,83 @@
+"""Provisioning: virt-sysprep argv and commands file, guest network files per distro family."""
+import os
+
+from lago import guestfs, netconfig, provision
+
+NIC0 = {"net": "lan", "ip": "192.168.201.2", "mac": "54:52:c0:a8:c9:02", "dev": "eth0"}
+NIC1 = {"net": "stor", "ip": "192.168.202.7", "mac": "54:52:c0:a8:ca:07", "dev": "eth1"}
+SUBNETS = {"lan": "192.168.201.0/24", "stor": "192.168.202.0/24"}
+
+
+def test_sysprep_argv_reads_the_password_from_a_file_and_keeps_host_keys_to_the_commands():
+    argv = guestfs.sysprep_argv([("/p/images/vm0-root.qcow2", "qcow2")], "/p/.s/commands",
+                                "/p/.s/root-password")
+    assert argv == ["virt-sysprep", "--quiet", "--operations", "defaults,-ssh-hostkeys",
+                    "--format", "qcow2", "-a", "/p/images/vm0-root.qcow2",
+                    "--commands-from-file", "/p/.s/commands",
+                    "--root-password", "file:/p/.s/root-password"]
+
+
+def test_sysprep_argv_without_password_leaves_the_templates_password():
+    argv = guestfs.sysprep_argv([("/d.raw", "raw")], "/c")
+    assert "--root-password" not in argv and argv[-2:] == ["--commands-from-file", "/c"]
+
+
+def test_commands_file_sets_hostname_key_files_new_host_keys_and_relabels_last():
+    text = guestfs.sysprep_commands(
+        hostname="vm0", pubkey_file="/p/id_rsa.pub",
+        uploads=[("/p/.s/net0", "/etc/NetworkManager/system-connections/lago-eth0.nmconnection",
+                  "0600")], selinux_relabel=True, iscsi_iqn="iqn.2014-07.org.lago:ab12:vm0")
+    lines = text.splitlines()
+    assert lines[0] == "hostname vm0"
+    assert "ssh-inject root:file:/p/id_rsa.pub" in lines
+    assert "mkdir /etc/NetworkManager/system-connections" in lines
+    up = lines.index("upload /p/.s/net0:/etc/NetworkManager/system-connections/lago-eth0.nmconnection")
+    assert lines[up + 1] == "chmod 0600:/etc/NetworkManager/system-connections/lago-eth0.nmconnection"
+    assert lines.index("delete /etc/ssh/ssh_host_*_key") < lines.index("run-command ssh-keygen -A")
+    assert "write /etc/iscsi/initiatorname.iscsi:InitiatorName=iqn.2014-07.org.lago:ab12:vm0" in lines
+    assert "run-command [ ! -d /etc/cloud ] || touch /etc/cloud/cloud-init.disabled" in lines
+    assert lines[-1] == "selinux-relabel"
+
+
+def test_no_relabel_outside_el():
+    text = guestfs.sysprep_commands(hostname="h", pubkey_file="/k")
+    assert "selinux-relabel" not in text
+
+
+def test_distro_family():
+    assert netconfig.family("debian12") == "debian"
+    assert netconfig.family("Ubuntu-22.04") == "debian"
+    assert netconfig.family("el9") == "el"
+    assert netconfig.family("fedora40") == "el"
+    assert netconfig.family(None) == "unknown"
+    assert netconfig.family("tiny") == "unknown"
+
+
+def test_debian_gets_networkd_files_matched_by_mac_and_only_management_has_the_gateway():
+    files = netconfig.files("debian", [NIC0, NIC1], SUBNETS, ("lan", "192.168.201.1"))
+    assert [f[0] for f in files] == ["/etc/systemd/network/10-lago-eth0.network",
+                                     "/etc/systemd/network/10-lago-eth1.network"]
+    assert files[0][1] == ("[Match]\nMACAddress=54:52:c0:a8:c9:02\n\n[Network]\n"
+                           "Address=192.168.201.2/24\nGateway=192.168.201.1\nDNS=192.168.201.1\n")
+    assert "Gateway" not in files[1][1] and "Address=192.168.202.7/24" in files[1][1]
+
+
+def test_el_gets_private_nm_keyfiles():
+    files = netconfig.files("el", [NIC0, NIC1], SUBNETS, ("lan", "192.168.201.1"))
+    path, text, mode = files[0]
+    assert path == "/etc/NetworkManager/system-connections/lago-eth0.nmconnection"
+    assert mode == "0600"
+    assert "mac-address=54:52:C0:A8:C9:02" in text
+    assert "address1=192.168.201.2/24,192.168.201.1" in text
+    assert "never-default=true" in files[1][1] and "192.168.201.1" not in files[1][1]
+
+
+def test_unknown_family_gets_both_kinds():
+    files = netconfig.files("unknown", [NIC0], SUBNETS, ("lan", "192.168.201.1"))
+    assert len(files) == 2
+
+
+def test_secret_files_are_created_private(tmp_path):
+    path = os.path.join(tmp_path, "pw")
+    provision._write_private(path, "s3cret\n")
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
