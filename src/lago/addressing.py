@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Dict, List, Optional
 
-from .spec import Env
+from .model import Env
 
 BRIDGE_MAX = 15  # IFNAMSIZ - 1
 

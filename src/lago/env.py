@@ -12,11 +12,9 @@ import logging
 import os
 import shutil
 import time
-import uuid as uuidlib
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
 
-from . import (addressing, events, host, iproute, leases, parallel, provision, qemu_img, readiness,
-               spec, ssh, state, templates, virsh, workdir, xmlgen)
+from . import addressing, events, host, leases, model, parallel, qemu_img, state, virsh, workdir, xmlgen
 from .config import Config
 from .errors import CommandFailed, ExternalError, NotFound, UsageError
 from .fsutil import flocked, write_atomic
@@ -25,7 +23,15 @@ from .paths import PrefixPaths, WorkdirPaths
 from .undo import Undo
 from .workdir import clear_prefix
 
+if TYPE_CHECKING:
+    from .ssh import Target
+
 LOG = logging.getLogger("lago")
+
+# Creating an env needs more than reading one: the env-file loader (spec), the template store,
+# provisioning, readiness probes, ip(8), ssh. Those modules are imported where they are used, so
+# the verbs that only read a prefix (status, ssh, stop) start without them: every module read
+# from the zip costs start-up time, and `status --json` is meant to be as fast as one virsh call.
 
 
 class Prefix:
@@ -35,7 +41,7 @@ class Prefix:
         self.cfg = cfg
         self.paths = paths
         self._state: Optional[Dict[str, Any]] = None
-        self._env: Optional[spec.Env] = None
+        self._env: Optional[model.Env] = None
 
     # -- loading ---------------------------------------------------------------------------
     @property
@@ -52,7 +58,7 @@ class Prefix:
         return self._state
 
     @property
-    def env(self) -> spec.Env:
+    def env(self) -> model.Env:
         if self._env is None:
             self._env = state.load_env(self.paths)
         return self._env
@@ -90,15 +96,19 @@ class Prefix:
         raise NotFound(f"no VM '{name}' in environment '{self.paths.name}'",
                        hint=f"VMs: {', '.join(names)}")
 
-    def ssh_target(self, vm: str) -> ssh.Target:
+    def ssh_target(self, vm: str) -> Target:
+        from . import ssh
         info = self.state["vms"][vm]
         return ssh.Target(host=info["ip"], user=self.env.domains[vm].ssh_user,
                           key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
 
     # -- init ------------------------------------------------------------------------------
-    def init(self, env: spec.Env, undo: Undo, user_key: Optional["UserKey"] = None) -> None:
+    def init(self, env: model.Env, undo: Undo, user_key: Optional["UserKey"] = None) -> None:
         """Create the prefix: uuid, key pair (``user_key``'s, or a new one), leases, addresses,
         overlays. Nothing runs."""
+        import uuid as uuidlib
+
+        from . import iproute, provision, ssh, templates
         p = self.paths
         self.open_log()
         self._forget_abandoned()
@@ -145,7 +155,7 @@ class Prefix:
         write_atomic(p.initialized, "")
         self._state, self._env = new_state, env
 
-    def _copy_deploy_scripts(self, env: spec.Env) -> None:
+    def _copy_deploy_scripts(self, env: model.Env) -> None:
         for vm, dom in env.domains.items():
             for i, script in enumerate(dom.metadata.get("deploy-scripts", [])):
                 copy = self.paths.deploy_script(vm, i, script)
@@ -162,11 +172,11 @@ class Prefix:
             leases.release(self.cfg.lease_dir, old)
         clear_prefix(self.paths)
 
-    def _create_disks(self, dom: spec.Domain, undo: Undo) -> List[Dict[str, str]]:
+    def _create_disks(self, dom: model.Domain, undo: Undo) -> List[Dict[str, str]]:
         with events.timed("overlay", dom.name):
             return self._create_disks_of(dom, undo)
 
-    def _create_disks_of(self, dom: spec.Domain, undo: Undo) -> List[Dict[str, str]]:
+    def _create_disks_of(self, dom: model.Domain, undo: Undo) -> List[Dict[str, str]]:
         out = []
         for disk in dom.disks:
             path = self.paths.disk(dom.name, disk.name)
@@ -222,6 +232,7 @@ class Prefix:
     def _ensure_bridge(self, name: str, net: Dict[str, Any], undo: Undo) -> None:
         """A bridge net rides on a host bridge: lago's own (made here, removed with the env)
         or an existing one the env file names (never created or removed by lago)."""
+        from . import iproute
         bridge = net["bridge"]
         if bridge in iproute.link_names():
             return
@@ -313,6 +324,7 @@ class Prefix:
                 if self._wait_off(lv, time.monotonic() + timeout / 2):
                     return
                 LOG.info("%s ignored ACPI shutdown; trying poweroff over ssh", vm)
+                from . import ssh
                 ssh.run(self.ssh_target(vm), ["poweroff"], timeout=self.cfg.ssh_timeout)
                 if not self._wait_off(lv, time.monotonic() + timeout / 2):
                     LOG.warning("%s did not power off within %g s; forcing it off", vm, timeout)
@@ -364,6 +376,7 @@ class Prefix:
                 virsh.net_undefine(self.uri, name)
         # Bridges lago made for bridge-type nets carry the env's mark too; libvirt removed
         # its own NAT/isolated bridges with their networks, so what is left is ours.
+        from . import iproute
         for link in iproute.link_names():
             if link.startswith(addressing.bridge_prefix(uuid)):
                 iproute.delete_link(link)
@@ -432,10 +445,11 @@ class UserKey:
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
+        from . import ssh
         self.public = ssh.public_key_of(self.path)
 
 
-def _ensure_initialized(prefix: Prefix, wd: WorkdirPaths, env: spec.Env, undo: Undo,
+def _ensure_initialized(prefix: Prefix, wd: WorkdirPaths, env: model.Env, undo: Undo,
                         user_key: Optional[UserKey] = None) -> None:
     if not prefix.initialized:
         with step("Initialize environment %s", prefix.paths.name):
@@ -449,6 +463,7 @@ def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
          ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> tuple:
     """Validate the env file and the --ssh-key (nothing on the host is touched before this
     passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``)."""
+    from . import spec, templates
     env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
     if skip_bootstrap:
         for dom in env.domains.values():
@@ -478,6 +493,7 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
     with _transaction(prefix) as undo:
         _ensure_initialized(prefix, wd, env, undo, user_key)
         started = prefix.start(None, undo)
+        from . import readiness
         ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
     result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
     # Deploy scripts run once, when this up creates the env: re-running up must not repeat
@@ -533,7 +549,8 @@ def load(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> Prefix:
 
 
 def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
-             cfg: Optional[Config] = None) -> spec.Env:
+             cfg: Optional[Config] = None) -> model.Env:
+    from . import spec, templates
     env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
     if cfg is not None:
         templates.check(env, cfg.template_store, cfg.template_repo)

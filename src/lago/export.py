@@ -16,7 +16,7 @@ import os
 import shutil
 from typing import Any, Dict, List
 
-from . import qemu_img, spec, templates, virsh
+from . import model, qemu_img, templates, virsh
 from .env import Prefix
 from .errors import UsageError
 from .fsutil import write_atomic, write_json
@@ -34,7 +34,7 @@ def sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def env_document(env: spec.Env, disks: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+def env_document(env: model.Env, disks: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
     """The env as an env file (its own keys, not the internal model); ``disks``: per VM the
     exported disks {"name", "dev", "file", "format", "sha256"} (file relative to the file)."""
     domains = {}

@@ -14,7 +14,7 @@ import tempfile
 import time
 from typing import Any, Dict, Iterator, List
 
-from . import addressing, cloudinit, guestfs, isoimage, netconfig, openssl, parallel, spec
+from . import addressing, cloudinit, guestfs, isoimage, model, netconfig, openssl, parallel
 from .log import step
 from .paths import PrefixPaths
 
@@ -22,15 +22,15 @@ LOG = logging.getLogger("lago")
 IQN_BASE = "iqn.2014-07.org.lago"
 
 
-def sysprep_vms(env: spec.Env) -> List[str]:
+def sysprep_vms(env: model.Env) -> List[str]:
     return [vm for vm, dom in env.domains.items() if dom.provision == "sysprep"]
 
 
-def cloud_init_vms(env: spec.Env) -> List[str]:
+def cloud_init_vms(env: model.Env) -> List[str]:
     return [vm for vm, dom in env.domains.items() if dom.provision == "cloud-init"]
 
 
-def run(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, Any],
+def run(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
         disks: Dict[str, List[Dict[str, str]]], domain_type: str) -> Dict[str, str]:
     """sysprep (in parallel) and cloud-init seeds for the VMs that ask; returns {vm: seed iso}."""
     if sysprep_vms(env):
@@ -39,7 +39,7 @@ def run(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, Any],
     return seeds(paths, env, uuid, planned)
 
 
-def bootstrap(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, Any],
+def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
               disks: Dict[str, List[Dict[str, str]]], domain_type: str) -> Dict[str, float]:
     """Provision every VM that asks for it; returns seconds per VM."""
     def one(vm: str) -> float:
@@ -50,7 +50,7 @@ def bootstrap(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, A
     return parallel.each(sysprep_vms(env), one)
 
 
-def sysprep_vm(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, Any], vm: str,
+def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any], vm: str,
                boot_disk: Dict[str, str], domain_type: str) -> None:
     dom = env.domains[vm]
     info = planned["vms"][vm]
@@ -80,7 +80,7 @@ def sysprep_vm(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, 
                         domain_type)
 
 
-def seeds(paths: PrefixPaths, env: spec.Env, uuid: str,
+def seeds(paths: PrefixPaths, env: model.Env, uuid: str,
           planned: Dict[str, Any]) -> Dict[str, str]:
     """A NoCloud seed ISO for every cloud-init VM: {vm: iso path}."""
     out = {}
@@ -90,7 +90,7 @@ def seeds(paths: PrefixPaths, env: spec.Env, uuid: str,
     return out
 
 
-def seed_vm(paths: PrefixPaths, env: spec.Env, uuid: str, planned: Dict[str, Any],
+def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
             vm: str) -> str:
     dom = env.domains[vm]
     info, nets = planned["vms"][vm], planned["nets"]

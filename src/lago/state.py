@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional
 
 from .fsutil import read_json, write_json
 from .paths import PrefixPaths
-from .spec import Env
+from .model import Env
 
 VERSION = 1
 

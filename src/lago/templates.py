@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional
 
-from . import spec, store
+from . import model, store
 from .errors import UsageError
 from .fsutil import read_json, write_json
 
@@ -22,12 +22,12 @@ def lock_path(env_path: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(env_path)), LOCK_NAME)
 
 
-def template_disks(env: spec.Env) -> List[spec.Disk]:
+def template_disks(env: model.Env) -> List[model.Disk]:
     return [d for dom in env.domains.values() for d in dom.disks
             if d.type == "template" and d.path is None]
 
 
-def check(env: spec.Env, root: str, repo_url: str) -> None:
+def check(env: model.Env, root: str, repo_url: str) -> None:
     """For `validate`: every template disk is in the store or in the repo's index (nothing is
     downloaded or pinned); raises NotFound (exit 2) otherwise."""
     index = None
@@ -52,7 +52,7 @@ def _entry(root: str, repo_url: str, name: str, version: Optional[str]) -> Dict[
     return repo.fetch(root, repo_url, name, version)
 
 
-def resolve(env: spec.Env, root: str, repo_url: str) -> Dict[str, Dict[str, Any]]:
+def resolve(env: model.Env, root: str, repo_url: str) -> Dict[str, Dict[str, Any]]:
     """Fill in each template disk's path (and the VM's distro from the template's metadata
     unless the env sets one); write env.lock on first use. Returns {name: store entry}."""
     disks = template_disks(env)
@@ -88,7 +88,7 @@ def resolve(env: spec.Env, root: str, repo_url: str) -> Dict[str, Dict[str, Any]
     return used
 
 
-def register(env: spec.Env, root: str, uuid: str, uuid_file: str, prefix: str) -> None:
+def register(env: model.Env, root: str, uuid: str, uuid_file: str, prefix: str) -> None:
     """Record the prefix as a user of each store image it uses, so `template gc` keeps them."""
     seen = set()
     for dom in env.domains.values():

@@ -104,6 +104,34 @@ def lago(pyz, tmp_path):
                 lago.run("-P", name, "destroy", "-y", check=False)
 
 
+@pytest.fixture(autouse=True)
+def nothing_left_behind(request):
+    """Every lab test must leave the host as it found it. Runs after the test's own fixtures
+    have torn down (including the ``lago`` fixture's destroy of every prefix): anything lago
+    still on the host is a leak, reported against the test that made it and then removed, so
+    one leak fails one test instead of every test after it."""
+    before = host_objects()
+    yield
+    after = host_objects()
+    leaked = {kind: sorted(after[kind] - before[kind]) for kind in after}
+    leaked = {kind: names for kind, names in leaked.items() if names}
+    if not leaked:
+        return
+    for dom in leaked.get("domains", []):
+        subprocess.run(["virsh", "-q", "-c", "qemu:///system", "destroy", dom],
+                       capture_output=True)
+        subprocess.run(["virsh", "-q", "-c", "qemu:///system", "undefine", dom,
+                        "--snapshots-metadata", "--nvram"], capture_output=True)
+    for net in leaked.get("networks", []):
+        subprocess.run(["virsh", "-q", "-c", "qemu:///system", "net-destroy", net],
+                       capture_output=True)
+        subprocess.run(["virsh", "-q", "-c", "qemu:///system", "net-undefine", net],
+                       capture_output=True)
+    for bridge in leaked.get("bridges", []):
+        subprocess.run(["ip", "link", "del", bridge], capture_output=True)
+    pytest.fail(f"left on the host after the test: {leaked}", pytrace=False)
+
+
 def virsh(*args):
     return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args], capture_output=True,
                           text=True, check=True).stdout

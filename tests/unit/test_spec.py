@@ -1,6 +1,5 @@
 """Env-file validation: every bad file exits 2 with its location; good files load."""
 import json
-import os
 
 import pytest
 

@@ -52,7 +52,8 @@ def test_missing_template_is_usage_error(tmp_path):
 
 def test_verify_finds_a_corrupted_image(tmp_path):
     root = str(tmp_path)
-    good, bad = put(root, "a", "1"), put(root, "b", "1")
+    put(root, "a", "1")
+    bad = put(root, "b", "1")
     with open(bad["path"], "r+b") as fh:
         fh.write(b"XXXX")
     results = {r["name"]: r for r in store.verify(root)}
