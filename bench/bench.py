@@ -252,8 +252,17 @@ def bench_snapshot(pyz: str, tmpl: dict, runs: int) -> dict:
         # ssh connection reuse: the first call opens the master, the next ride on it.
         one = lago(pyz, WORK, "ssh", "vm0", "--", "true")
         twenty = sum(lago(pyz, WORK, "ssh", "vm0", "--", "true") for _ in range(20))
+        # The same 20 calls with plain ssh and the exported config, which shares the master.
+        env = dict(os.environ, LAGO_LEASE_DIR=f"{WORK}/leases")
+        cfg = sh(sys.executable, pyz, "-q", "-w", f"{WORK}/.lago", "ssh-config", "--write",
+                 env=env).stdout.strip()
+        t0 = time.monotonic()
+        for _ in range(20):
+            sh("ssh", "-F", cfg, "-o", "BatchMode=yes", "vm0", "true")
+        plain = time.monotonic() - t0
         reuse = {"first_call": round(one, 3), "twenty_calls": round(twenty, 3),
-                 "ratio": round(twenty / one, 2)}
+                 "ratio": round(twenty / one, 2), "ssh_config_twenty_calls": round(plain, 3),
+                 "ssh_config_ratio": round(plain / one, 2)}
         for i in range(runs):
             snap.append(lago(pyz, WORK, "snapshot", f"s{i}"))
             revert.append(lago(pyz, WORK, "revert", f"s{i}"))
@@ -303,6 +312,8 @@ def report(results: dict) -> None:
     r = s["ssh_reuse"]
     print(f"{'ssh -- true: first call / 20 more':<40} {r['first_call']:>8.2f} "
           f"{r['twenty_calls']:>8.2f} {'':>8}  {r['ratio']} x one (target < 3)")
+    print(f"{'ssh -F (ssh-config): 20 calls':<40} {'':>8} "
+          f"{r['ssh_config_twenty_calls']:>8.2f} {'':>8}  {r['ssh_config_ratio']} x one")
 
 
 def main() -> int:

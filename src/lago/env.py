@@ -367,8 +367,10 @@ class Prefix:
         def remove(name: str) -> None:
             virsh.destroy(self.uri, name)
             virsh.undefine(self.uri, name)
+        # A VM that will not go does not keep the networks and bridges: they go now, and the
+        # VM's error is raised at the end (the prefix stays, so destroy can be run again).
         with step("Remove %d VM(s)", len(doms)):
-            parallel.each(doms, remove)
+            _, failed = parallel.settle(doms, remove)
         nets = [n for n in virsh.networks(self.uri) if n.startswith(mark)]
         with step("Remove %d network(s)", len(nets)):
             for name in nets:
@@ -380,6 +382,8 @@ class Prefix:
         for link in iproute.link_names():
             if link.startswith(addressing.bridge_prefix(uuid)):
                 iproute.delete_link(link)
+        if failed:
+            raise next(iter(failed.values()))
 
     def destroy(self) -> None:
         # First say the prefix should not exist: if this run dies part way, the next init

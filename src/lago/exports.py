@@ -8,10 +8,19 @@ import shlex
 from typing import Any, Dict, List
 
 from .env import Prefix
+from .ssh import CONTROL_PERSIST
+
+
+# A unix socket address holds 107 bytes; ssh names the socket ControlPath (%C: 40 hex digits)
+# and binds a temporary name 17 bytes longer while it sets the master up.
+SOCKET_ADDRESS_MAX = 107
+CONTROL_NAME = "%C"
+CONTROL_NAME_LEN = 40 + 17
 
 
 def facts(prefix: Prefix) -> Dict[str, Any]:
-    """{"key", "known_hosts", "vms": {vm: {"ip", "user", "groups", "names"}}} of an env."""
+    """{"key", "known_hosts", "control_dir", "vms": {vm: {"ip", "user", "groups", "names"}}}
+    of an env."""
     st, env = prefix.state, prefix.env
     vms = {}
     for vm, info in st["vms"].items():
@@ -19,7 +28,8 @@ def facts(prefix: Prefix) -> Dict[str, Any]:
         domain = env.nets[info["management_net"]].dns_domain_name
         vms[vm] = {"ip": info["ip"], "user": dom.ssh_user, "groups": list(dom.groups),
                    "names": [vm, f"{vm}.{domain}"] if domain else [vm]}
-    return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts, "vms": vms}
+    return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts,
+            "control_dir": prefix.paths.ssh_control_dir, "vms": vms}
 
 
 def _ssh_args(f: Dict[str, Any]) -> str:
@@ -44,10 +54,22 @@ def ansible_inventory(f: Dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def control_lines(control_dir: str) -> List[str]:
+    """ssh_config lines for connection reuse through the env's control directory (the same
+    masters ``lago.pyz ssh`` uses), or a comment saying why there is none: an absolute socket
+    path under a deep prefix can be longer than a socket address may be."""
+    path = f"{control_dir}/{CONTROL_NAME}"
+    if len(control_dir) + 1 + CONTROL_NAME_LEN > SOCKET_ADDRESS_MAX:
+        return [f"    # no connection reuse: {path} is too long for a unix socket"]
+    return ["    ControlMaster auto", f"    ControlPath \"{path}\"", f"    ControlPersist {CONTROL_PERSIST}"]
+
+
 def ssh_config(f: Dict[str, Any]) -> str:
     """An ssh_config for ``ssh -F FILE VM``: one Host block per VM, with the env's own key and
-    known_hosts, nothing from the user's configuration needed."""
+    known_hosts, nothing from the user's configuration needed, and connection reuse (a loop
+    of ``ssh -F FILE VM CMD`` pays the login once)."""
     blocks = []
+    reuse = control_lines(f["control_dir"]) if f.get("control_dir") else []
     for vm, v in f["vms"].items():
         blocks.append("\n".join([
             f"Host {vm}",
@@ -58,7 +80,7 @@ def ssh_config(f: Dict[str, Any]) -> str:
             f"    UserKnownHostsFile \"{f['known_hosts']}\"",
             "    GlobalKnownHostsFile /dev/null",
             "    StrictHostKeyChecking accept-new",
-            "    LogLevel ERROR"]))
+            "    LogLevel ERROR", *reuse]))
     return "\n\n".join(blocks) + "\n"
 
 

@@ -7,6 +7,7 @@ password is read from a file (``--root-password file:PATH``).
 """
 from __future__ import annotations
 
+import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import runner
@@ -56,9 +57,14 @@ def sysprep_argv(disks: Sequence[Tuple[str, str]], commands_file: str,
 
 def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
                      uploads: Sequence[Tuple[str, str, str]] = (),
+                     host_keys: Sequence[str] = (),
                      selinux_relabel: bool = False, iscsi_iqn: Optional[str] = None) -> str:
-    """The commands file: hostname, key, uploaded files [(local, guest path, mode)], fresh SSH
-    host keys, iSCSI initiator name, SELinux relabel (last: it must see every file written)."""
+    """The commands file: hostname, key, uploaded files [(local, guest path, mode)], the
+    guest's SSH host keys (local private keys named ``ssh_host_TYPE_key``, ``.pub`` beside
+    them), iSCSI initiator name, SELinux relabel (last: it must see every file written).
+
+    Nothing runs inside the guest: no guest command is needed, so this works for any guest
+    the appliance can write to, and nothing is computed by the emulated appliance."""
     lines = [f"hostname {hostname}",
              # Some inspectors skip the hostname for unknown distros; the file always works.
              f"write /etc/hostname:{hostname}",
@@ -68,10 +74,14 @@ def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
         lines.append(f"upload {local}:{guest}")
         lines.append(f"chmod {mode}:{guest}")
     # New host keys per guest: the template's are shared by every clone and get removed.
-    lines += ["delete /etc/ssh/ssh_host_*_key", "delete /etc/ssh/ssh_host_*_key.pub",
-              "run-command ssh-keygen -A"]
+    lines += ["delete /etc/ssh/ssh_host_*_key", "delete /etc/ssh/ssh_host_*_key.pub"]
+    for key in host_keys:
+        guest = f"/etc/ssh/{os.path.basename(key)}"
+        lines += [f"upload {key}:{guest}", f"chmod 0600:{guest}",
+                  f"upload {key}.pub:{guest}.pub", f"chmod 0644:{guest}.pub"]
     # The guest is configured now: cloud-init (if the image has it) must not redo it at boot.
-    lines.append("run-command [ ! -d /etc/cloud ] || touch /etc/cloud/cloud-init.disabled")
+    # (A guest without cloud-init gets an unread marker file.)
+    lines += ["mkdir /etc/cloud", "touch /etc/cloud/cloud-init.disabled"]
     if iscsi_iqn:
         lines += ["mkdir /etc/iscsi", f"write /etc/iscsi/initiatorname.iscsi:InitiatorName={iscsi_iqn}"]
     if selinux_relabel:

@@ -14,7 +14,7 @@ import tempfile
 import time
 from typing import Any, Dict, Iterator, List
 
-from . import addressing, cloudinit, guestfs, isoimage, model, netconfig, openssl, parallel
+from . import addressing, cloudinit, guestfs, isoimage, model, netconfig, openssl, parallel, ssh
 from .log import step
 from .paths import PrefixPaths
 
@@ -72,7 +72,8 @@ def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str,
         iqn = f"{IQN_BASE}:{addressing.short_id(uuid)}:{vm}"
         commands = guestfs.sysprep_commands(
             hostname=vm, pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user, uploads=uploads,
-            selinux_relabel=fam == "el", iscsi_iqn=iqn)
+            host_keys=ssh.host_keys(tmp, f"root@{vm}"), selinux_relabel=fam == "el",
+            iscsi_iqn=iqn)
         cmd_file = os.path.join(tmp, "commands")
         _write_private(cmd_file, commands)
         LOG.debug("%s: sysprep commands (family %s):\n%s", vm, fam, commands)

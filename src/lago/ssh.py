@@ -58,6 +58,23 @@ def keygen(path: str, comment: str) -> None:
     runner.run(keygen_argv(path, comment), timeout=60)
 
 
+# What `ssh-keygen -A` makes in a guest, less the long-gone DSA.
+HOST_KEY_TYPES = ("ed25519", "ecdsa", "rsa")
+
+
+def host_keys(directory: str, comment: str) -> List[str]:
+    """Fresh SSH host key pairs for a guest, made here (natively: in a TCG guest or appliance
+    the RSA key alone takes seconds): ``directory/ssh_host_TYPE_key`` and its ``.pub``;
+    returns the private keys' paths."""
+    paths = []
+    for kind in HOST_KEY_TYPES:
+        path = os.path.join(directory, f"ssh_host_{kind}_key")
+        runner.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", comment, "-f", path],
+                   timeout=60)
+        paths.append(path)
+    return paths
+
+
 def public_key_argv(path: str) -> List[str]:
     # -P '': a key that needs a passphrase fails here, not at the first login (lago runs
     # ssh in batch mode and could not type it).

@@ -5,11 +5,15 @@ XML goes to virsh on stdin (``/dev/stdin``) so nothing secret or stale is left i
 from __future__ import annotations
 
 import ipaddress
+import logging
+import time
 import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional, Tuple
 
 from . import runner
 from .errors import ExternalError
+
+LOG = logging.getLogger("lago")
 
 _NO_CONNECTION = "failed to connect to the hypervisor"
 # libvirt's "not found" errors: expected while cleaning up objects that may not exist.
@@ -76,15 +80,33 @@ def net_undefine(uri: str, name: str) -> bool:
     return _tolerant(uri, ("net-undefine", name), _NO_NETWORK)
 
 
+# Errors after which the same call succeeds a moment later: a QEMU that takes longer to die
+# than libvirt waits for it (on a loaded host, TCG guests with much memory to free), or another
+# job on the domain holding its state-change lock.
+_TRANSIENT = ("device or resource busy", "failed to terminate process",
+              "cannot acquire state change lock", "timed out during operation")
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+
+
 def _tolerant(uri: str, args: tuple, missing: tuple) -> bool:
-    try:
-        call(uri, *args)
-        return True
-    except runner.CommandFailed as exc:
-        # Expected when the object is already gone or already stopped: cleanup is idempotent.
-        if is_missing(exc.stderr, missing):
-            return False
-        raise
+    """One cleanup call: False if the object is already gone or stopped (cleanup is
+    idempotent); a transient refusal is retried a few times before it counts."""
+    attempt = 0
+    while True:
+        try:
+            call(uri, *args)
+            return True
+        except runner.CommandFailed as exc:
+            if is_missing(exc.stderr, missing):
+                return False
+            transient = any(t in exc.stderr.lower() for t in _TRANSIENT)
+            if attempt == len(RETRY_DELAYS) or not transient:
+                raise
+            delay = RETRY_DELAYS[attempt]
+            attempt += 1
+            LOG.info("virsh %s: %s; again in %g s", " ".join(args),
+                     (exc.stderr.strip().splitlines() or ["?"])[-1], delay)
+            time.sleep(delay)
 
 
 def is_missing(stderr: str, missing: tuple) -> bool:

@@ -97,11 +97,17 @@ def lago(pyz, tmp_path):
     lago = Lago(pyz, str(tmp_path / "work" / ".lago"), str(tmp_path / "leases"),
                 "192.168.200.0-192.168.230.0")
     yield lago
-    # Whatever a failing test left behind is removed, so the next test starts clean.
+    # Whatever a failing test left behind is removed, so the next test starts clean; a
+    # destroy that fails here fails the test (a silent one would leak into the next tests).
+    failed = []
     if os.path.isdir(lago.workdir):
         for name in os.listdir(lago.workdir):
             if name not in ("current",) and not name.startswith("."):
-                lago.run("-P", name, "destroy", "-y", check=False)
+                proc = lago.run("-P", name, "destroy", "-y", check=False)
+                if proc.returncode != 0:
+                    failed.append(f"{name}: exit {proc.returncode}: {proc.stderr.strip()}")
+    if failed:
+        pytest.fail("destroy after the test failed: " + "; ".join(failed), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

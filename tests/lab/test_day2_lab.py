@@ -5,9 +5,10 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 import time
 
-from conftest import tree, virsh, write_env
+from conftest import Lago, tree, virsh, write_env
 
 VMS = ("vm0", "vm1", "vm2")
 
@@ -279,6 +280,36 @@ def test_exports_reach_the_vms(lago, template, tmp_path):
     lago.run("destroy", "-y")
 
 
+def test_the_exported_ssh_config_shares_one_master_with_lago_ssh(pyz, template, tmp_path):
+    # A short workdir: the config's ControlPath is absolute and must fit a socket address.
+    short = tempfile.mkdtemp(prefix="lg", dir="/var/tmp")
+    os.chmod(short, 0o755)
+    lago = Lago(pyz, os.path.join(short, ".lago"), str(tmp_path / "leases"),
+                "192.168.200.0-192.168.230.0")
+    try:
+        envfile = write_env(tmp_path, template, {"vm0": [{"net": "lan"}]})
+        lago.run("up", envfile)
+        cfg = lago.run("ssh-config", "--write").stdout.strip()
+        assert "ControlMaster auto" in open(cfg).read()
+        ssh_f = ["ssh", "-F", cfg, "-o", "BatchMode=yes"]
+        first = subprocess.run(ssh_f + ["vm0", "hostname"], capture_output=True, text=True,
+                               timeout=60)
+        assert first.stdout.strip() == "vm0", first.stderr
+        check = subprocess.run(ssh_f + ["-O", "check", "vm0"], capture_output=True, text=True)
+        assert check.returncode == 0 and "Master running" in check.stderr, check.stderr
+        control = os.path.join(lago.workdir, "default", "ssh")
+        socks = _sockets(control)
+        assert len(socks) == 1
+        # lago.pyz ssh rides on the same master, and the master outlives both clients.
+        assert lago.run("ssh", "vm0", "--", "hostname").stdout.strip() == "vm0"
+        assert _sockets(control) == socks
+        assert subprocess.run(ssh_f + ["vm0", "sh", "-c", "'exit 4'"]).returncode == 4
+    finally:
+        if os.path.isdir(os.path.join(lago.workdir, "default")):
+            lago.run("destroy", "-y")
+        shutil.rmtree(short, ignore_errors=True)
+
+
 def test_collect_from_running_and_stopped_vm_gives_the_same_files(lago, template, tmp_path):
     import yaml
     envfile = write_env(tmp_path, template, {"vm0": [{"net": "lan"}]})
@@ -373,7 +404,8 @@ def test_export_then_init_elsewhere_boots_with_the_data(lago, template, tmp_path
             other.run("up", result["env_file"])
             assert other.run("ssh", "vm0", "--", "cat", "/root/keep").stdout == "exported-data\n"
         finally:
-            other.run("destroy", "-y", check=False)
+            if os.path.isdir(os.path.join(other.workdir, "default")):
+                other.run("destroy", "-y")
     lago.run("destroy", "-y")
 
 

@@ -7,6 +7,7 @@ from lago import virsh
 from lago.errors import UsageError
 
 FACTS = {"key": "/w/.lago/p/id_rsa", "known_hosts": "/w/.lago/p/known_hosts",
+         "control_dir": "/w/.lago/p/ssh",
          "vms": {"web": {"ip": "192.168.200.2", "user": "root", "groups": ["front", "all-web"],
                          "names": ["web", "web.lago.local"]},
                  "db": {"ip": "192.168.200.3", "user": "admin", "groups": ["back"],
@@ -43,6 +44,20 @@ def test_ssh_config_has_one_host_block_per_vm_with_the_envs_key():
     assert "    HostName 192.168.200.3" in blocks[1] and "    User admin" in blocks[1]
     assert '    IdentityFile "/w/.lago/p/id_rsa"' in blocks[0]
     assert "StrictHostKeyChecking accept-new" in text and "StrictHostKeyChecking no" not in text
+    for block in blocks:
+        assert "    ControlMaster auto" in block and '    ControlPath "/w/.lago/p/ssh/%C"' in block
+
+
+def test_ssh_config_leaves_reuse_out_where_the_socket_path_would_be_too_long():
+    from lago import exports
+    deep = dict(FACTS, control_dir="/w/" + "d" * 60 + "/.lago/p/ssh")
+    text = exports.ssh_config(deep)
+    assert "ControlMaster" not in text and "ControlPath" not in text
+    assert "# no connection reuse" in text
+    # At the limit: 107 bytes with ssh's temporary suffix still fit.
+    edge = "/" + "e" * (107 - 57 - 2)
+    assert "ControlPath" in exports.ssh_config(dict(FACTS, control_dir=edge))
+    assert "ControlPath" not in exports.ssh_config(dict(FACTS, control_dir=edge + "e"))
 
 
 def test_hosts_lines():

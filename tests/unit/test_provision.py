@@ -26,16 +26,23 @@ def test_commands_file_sets_hostname_key_files_new_host_keys_and_relabels_last()
     text = guestfs.sysprep_commands(
         hostname="vm0", pubkey_file="/p/id_rsa.pub",
         uploads=[("/p/.s/net0", "/etc/NetworkManager/system-connections/lago-eth0.nmconnection",
-                  "0600")], selinux_relabel=True, iscsi_iqn="iqn.2014-07.org.lago:ab12:vm0")
+                  "0600")], host_keys=["/p/.s/ssh_host_ed25519_key"], selinux_relabel=True,
+        iscsi_iqn="iqn.2014-07.org.lago:ab12:vm0")
     lines = text.splitlines()
     assert lines[0] == "hostname vm0"
     assert "ssh-inject root:file:/p/id_rsa.pub" in lines
     assert "mkdir /etc/NetworkManager/system-connections" in lines
     up = lines.index("upload /p/.s/net0:/etc/NetworkManager/system-connections/lago-eth0.nmconnection")
     assert lines[up + 1] == "chmod 0600:/etc/NetworkManager/system-connections/lago-eth0.nmconnection"
-    assert lines.index("delete /etc/ssh/ssh_host_*_key") < lines.index("run-command ssh-keygen -A")
+    delete = lines.index("delete /etc/ssh/ssh_host_*_key")
+    key = lines.index("upload /p/.s/ssh_host_ed25519_key:/etc/ssh/ssh_host_ed25519_key")
+    assert delete < key and lines[key + 1] == "chmod 0600:/etc/ssh/ssh_host_ed25519_key"
+    assert lines[key + 2:key + 4] == [
+        "upload /p/.s/ssh_host_ed25519_key.pub:/etc/ssh/ssh_host_ed25519_key.pub",
+        "chmod 0644:/etc/ssh/ssh_host_ed25519_key.pub"]
+    assert not [line for line in lines if line.startswith("run-command")]
     assert "write /etc/iscsi/initiatorname.iscsi:InitiatorName=iqn.2014-07.org.lago:ab12:vm0" in lines
-    assert "run-command [ ! -d /etc/cloud ] || touch /etc/cloud/cloud-init.disabled" in lines
+    assert lines.index("mkdir /etc/cloud") < lines.index("touch /etc/cloud/cloud-init.disabled")
     assert lines[-1] == "selinux-relabel"
 
 

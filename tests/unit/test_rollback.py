@@ -126,3 +126,45 @@ def test_a_waiter_whose_prefix_is_destroyed_meanwhile_gets_a_clear_error(tmp_pat
     assert len(caught) == 1 and isinstance(caught[0], NotFound), caught
     assert "removed while this command waited" in str(caught[0])
     assert not prefix.exists()  # and nothing was re-created
+
+
+def _failing_virsh(monkeypatch, stderrs):
+    """virsh.call that fails with each of ``stderrs`` in turn, then succeeds."""
+    from lago import virsh
+    from lago.errors import CommandFailed
+    calls = []
+
+    def call(uri, *args, **kw):
+        calls.append(args)
+        if len(calls) <= len(stderrs):
+            raise CommandFailed(["virsh", *args], 1, "", stderrs[len(calls) - 1])
+        return ""
+    monkeypatch.setattr(virsh, "call", call)
+    monkeypatch.setattr(virsh, "RETRY_DELAYS", (0, 0, 0, 0))
+    return calls
+
+
+def test_a_qemu_slow_to_die_is_destroyed_on_a_later_try(monkeypatch):
+    from lago import virsh
+    busy = ("error: Failed to destroy domain 'lago-1-vm0'\nerror: Failed to terminate process "
+            "4242 with SIGKILL: Device or resource busy\n")
+    locked = "error: Timed out during operation: cannot acquire state change lock\n"
+    calls = _failing_virsh(monkeypatch, [busy, locked])
+    assert virsh.destroy("qemu:///system", "lago-1-vm0") is True
+    assert len(calls) == 3
+
+
+def test_cleanup_gives_up_after_its_retries_and_never_retries_a_real_error(monkeypatch):
+    from lago import virsh
+    from lago.errors import CommandFailed
+    busy = "error: Failed to terminate process 1 with SIGKILL: Device or resource busy\n"
+    calls = _failing_virsh(monkeypatch, [busy] * 10)
+    with pytest.raises(CommandFailed):
+        virsh.undefine("qemu:///system", "lago-1-vm0")
+    assert len(calls) == len(virsh.RETRY_DELAYS) + 1
+    calls = _failing_virsh(monkeypatch, ["error: internal error: something else\n"])
+    with pytest.raises(CommandFailed):
+        virsh.net_destroy("qemu:///system", "lago-1-lan")
+    assert len(calls) == 1
+    calls = _failing_virsh(monkeypatch, ["error: failed to get domain 'lago-1-vm0'\n"])
+    assert virsh.destroy("qemu:///system", "lago-1-vm0") is False

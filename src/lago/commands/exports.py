@@ -14,6 +14,8 @@ def _show(fn: Callable[[Dict], str]) -> Callable[[Context, argparse.Namespace], 
     def run(ctx: Context, args: argparse.Namespace) -> int:
         prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
         text = fn(exports.facts(prefix))
+        # The ssh_config's ControlPath is in this directory; ssh cannot make it itself.
+        os.makedirs(prefix.paths.ssh_control_dir, mode=0o700, exist_ok=True)
         if getattr(args, "write", False):
             # A file in the prefix, so `ssh -F "$(lago.pyz ssh-config --write)" VM` works.
             path = os.path.join(prefix.paths.root, "ssh_config")
