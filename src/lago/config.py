@@ -8,7 +8,6 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .errors import UsageError
-from .leases import DEFAULT_POOL
 
 
 @dataclass(frozen=True)
@@ -17,7 +16,7 @@ class Config:
     libvirt_url: str = "qemu:///system"
     domain_type: str = ""
     lease_dir: str = "/var/lib/lago/subnets"
-    subnet_pool: str = DEFAULT_POOL
+    subnet_pool: str = "192.168.200.0-192.168.255.0"  # SPEC §5
     template_store: str = "/var/lib/lago/store"
     template_repo: str = ""
     ssh_user: str = "root"

@@ -21,7 +21,6 @@ from typing import Iterable, List, Optional, Sequence, Set
 from .errors import LeaseError, UsageError
 from .fsutil import flocked, write_json
 
-DEFAULT_POOL = "192.168.200.0-192.168.255.0"
 LOCK_TIMEOUT = 30.0
 
 Subnet = ipaddress.IPv4Network

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from lago import leases
+from lago.config import Config
 from lago.errors import LeaseError, UsageError
 
 N = ipaddress.IPv4Network
@@ -23,7 +24,7 @@ def owner(tmp_path, name):
     ("192.168.200.0/21", 8, "192.168.200.0/24", "192.168.207.0/24"),
     ("192.168.200.0-192.168.209.0", 10, "192.168.200.0/24", "192.168.209.0/24"),
     ("192.168.1.0/24, 10.0.0.0-10.0.1.0", 3, "10.0.0.0/24", "192.168.1.0/24"),
-    (leases.DEFAULT_POOL, 56, "192.168.200.0/24", "192.168.255.0/24"),
+    (Config().subnet_pool, 56, "192.168.200.0/24", "192.168.255.0/24"),
 ])
 def test_pool_forms(spec, count, first, last):
     pool = leases.parse_pool(spec)
