@@ -36,6 +36,14 @@ class Context:
     def out_json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
+    def report(self, data: Any, text: str) -> int:
+        """A verb's result: ``data`` with --json, else one line of ``text``; exit 0."""
+        if self.json:
+            self.out_json(data)
+        else:
+            self.out(text)
+        return 0
+
 
 @dataclass(frozen=True)
 class Command:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict
 
 from .. import env, ops
 from .base import Command, Context, env_creation_arguments, no_arguments
@@ -19,7 +18,7 @@ def _init_args(p: argparse.ArgumentParser) -> None:
 def _init(ctx: Context, args: argparse.Namespace) -> int:
     name = env.init(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
                     skip_bootstrap=args.skip_bootstrap)
-    return _report(ctx, {"prefix": name, "initialized": True},
+    return ctx.report({"prefix": name, "initialized": True},
                    f"environment '{name}' initialized (nothing started)")
 
 
@@ -30,12 +29,12 @@ def _start_args(p: argparse.ArgumentParser) -> None:
 
 def _start(ctx: Context, args: argparse.Namespace) -> int:
     result = ops.start(ctx.cfg, ctx.workdir, ctx.prefix, args.vms, no_wait=args.no_wait)
-    return _report(ctx, result, f"started: {', '.join(result['started']) or 'nothing to start'}")
+    return ctx.report(result, f"started: {', '.join(result['started']) or 'nothing to start'}")
 
 
 def _stop(ctx: Context, args: argparse.Namespace) -> int:
     stopped = ops.stop(ctx.cfg, ctx.workdir, ctx.prefix, args.vms)
-    return _report(ctx, {"stopped": stopped}, f"stopped: {', '.join(stopped) or 'nothing running'}")
+    return ctx.report({"stopped": stopped}, f"stopped: {', '.join(stopped) or 'nothing running'}")
 
 
 def _shutdown_args(p: argparse.ArgumentParser) -> None:
@@ -48,23 +47,15 @@ def _shutdown_args(p: argparse.ArgumentParser) -> None:
 def _shutdown(ctx: Context, args: argparse.Namespace) -> int:
     done = ops.shutdown(ctx.cfg, ctx.workdir, ctx.prefix, args.vms, args.reboot, args.timeout)
     verb = "rebooted" if args.reboot else "shut down"
-    return _report(ctx, {verb.replace(" ", "_"): done}, f"{verb}: {', '.join(done) or 'none'}")
+    return ctx.report({verb.replace(" ", "_"): done}, f"{verb}: {', '.join(done) or 'none'}")
 
 
 def _cleanup(ctx: Context, args: argparse.Namespace) -> int:
     env.change(ctx.cfg, ctx.workdir, ctx.prefix,
                lambda prefix, undo: prefix.remove_libvirt_objects())
-    return _report(ctx, {"cleaned": True},
+    return ctx.report({"cleaned": True},
                    "VMs and networks removed from libvirt; the prefix is kept ('start' "
                    "brings them back)")
-
-
-def _report(ctx: Context, data: Dict[str, Any], text: str) -> int:
-    if ctx.json:
-        ctx.out_json(data)
-    else:
-        ctx.out(text)
-    return 0
 
 
 COMMANDS = [

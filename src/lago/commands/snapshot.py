@@ -42,11 +42,11 @@ def _snapshot(ctx: Context, args: argparse.Namespace) -> int:
             raise UsageError("snapshot --delete takes one name")
         result = env.change(ctx.cfg, ctx.workdir, ctx.prefix,
                             lambda prefix, undo: snapshots.delete(prefix, args.delete))
-        return _report(ctx, result, f"snapshot '{args.delete}' deleted")
+        return ctx.report(result, f"snapshot '{args.delete}' deleted")
     if not args.name:
         raise UsageError("snapshot needs a NAME (or --list, --delete NAME)")
     result = ops.snapshot(ctx.cfg, ctx.workdir, ctx.prefix, args.name)
-    return _report(ctx, result, f"snapshot '{args.name}' of {len(result['vms'])} VM(s) "
+    return ctx.report(result, f"snapshot '{args.name}' of {len(result['vms'])} VM(s) "
                                 f"taken in {result['seconds']:.2f} s")
 
 
@@ -56,15 +56,7 @@ def _revert_args(p: argparse.ArgumentParser) -> None:
 
 def _revert(ctx: Context, args: argparse.Namespace) -> int:
     result = ops.revert(ctx.cfg, ctx.workdir, ctx.prefix, args.name)
-    return _report(ctx, result, f"reverted to '{args.name}' in {result['seconds']:.2f} s")
-
-
-def _report(ctx: Context, data: Dict[str, Any], text: str) -> int:
-    if ctx.json:
-        ctx.out_json(data)
-    else:
-        ctx.out(text)
-    return 0
+    return ctx.report(result, f"reverted to '{args.name}' in {result['seconds']:.2f} s")
 
 
 COMMANDS = [
