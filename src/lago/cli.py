@@ -26,7 +26,7 @@ MODULES = ("up", "lifecycle", "status", "ssh", "service", "console", "copy", "sn
            "settings", "template", "completion")
 # Verb (and alias) → the module that holds it. A run imports only its verb's module: importing
 # every module (and the libraries behind them) from the zip costs more than most verbs' work.
-VERBS = {"up": "up", "init": "lifecycle", "start": "lifecycle", "stop": "lifecycle",
+VERBS = {"up": "up", "init": "up", "start": "lifecycle", "stop": "lifecycle",
          "shutdown": "lifecycle", "cleanup": "lifecycle", "status": "status", "ssh": "ssh",
          "shell": "ssh", "service": "service", "console": "console", "copy-to": "copy", "copy-from": "copy",
          "snapshot": "snapshot", "revert": "snapshot", "deploy": "deploy", "collect": "collect",

@@ -1,8 +1,9 @@
-"""The orchestrator: the only module that knows the order of operations.
+"""The orchestrator, for an env that exists: start, stop, shutdown, destroy, status.
 
-It composes the leaf modules (spec, leases, addressing, xmlgen, virsh, qemu_img, ssh, iproute)
-into init / start / wait / status / destroy, and records an undo step for everything it creates
-so a failure part way leaves the host as it found it (the prefix's log is kept).
+With create.py (which makes an env: up, init, validate) this is the only place that knows
+the order of operations. It composes the leaf modules (leases, addressing, xmlgen, virsh,
+iproute, ssh) and records an undo step for everything it creates, so a failure part way leaves
+the host as it found it (the prefix's log is kept).
 """
 from __future__ import annotations
 
@@ -14,24 +15,21 @@ import shutil
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
 
-from . import addressing, events, host, leases, model, parallel, qemu_img, state, virsh, workdir, xmlgen
+from . import addressing, events, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
 from .config import Config
 from .errors import CommandFailed, ExternalError, NotFound, UsageError
-from .fsutil import flocked, write_atomic
+from .fsutil import flocked, unlink_if_present
 from .log import attach_file, step
 from .paths import PrefixPaths, WorkdirPaths
 from .undo import Undo
-from .workdir import clear_prefix
 
 if TYPE_CHECKING:
     from .ssh import Target
 
 LOG = logging.getLogger("lago")
 
-# Creating an env needs more than reading one: the env-file loader (spec), the template store,
-# provisioning, readiness probes, ip(8), ssh. Those modules are imported where they are used, so
-# the verbs that only read a prefix (status, ssh, stop) start without them: every module read
-# from the zip costs start-up time, and `status --json` is meant to be as fast as one virsh call.
+# ssh (and the socket and thread modules behind it) is imported where it is used: `status`
+# needs none of it, and every module read from the zip costs start-up time.
 
 
 class Prefix:
@@ -62,6 +60,10 @@ class Prefix:
         if self._env is None:
             self._env = state.load_env(self.paths)
         return self._env
+
+    def loaded(self, new_state: Dict[str, Any], env: model.Env) -> None:
+        """The state and env this process has just written: no need to read them back."""
+        self._state, self._env = new_state, env
 
     @property
     def uri(self) -> str:
@@ -102,97 +104,6 @@ class Prefix:
         return ssh.Target(host=info["ip"], user=self.env.domains[vm].ssh_user,
                           key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
 
-    # -- init ------------------------------------------------------------------------------
-    def init(self, env: model.Env, undo: Undo, user_key: Optional["UserKey"] = None) -> None:
-        """Create the prefix: uuid, key pair (``user_key``'s, or a new one), leases, addresses,
-        overlays. Nothing runs."""
-        import uuid as uuidlib
-
-        from . import iproute, provision, ssh, templates
-        p = self.paths
-        self.open_log()
-        self._forget_abandoned()
-        for d in (p.root, p.images, p.logs):
-            os.makedirs(d, exist_ok=True)
-        uuid = str(uuidlib.uuid4())
-        # Every undo step is pushed before its action: an interrupt between the two must not
-        # leave the thing behind (each undo tolerates a thing that was never made).
-        undo.push("remove prefix files", lambda: clear_prefix(p))
-        write_atomic(p.uuid, uuid + "\n")
-        if user_key is not None:
-            with step("Use ssh key %s", user_key.path):
-                with open(user_key.path, encoding="utf-8") as fh:
-                    write_atomic(p.ssh_key, fh.read(), mode=0o600)
-                write_atomic(p.ssh_pubkey, user_key.public + "\n", mode=0o644)
-        else:
-            with step("Create ssh key"):
-                ssh.keygen(p.ssh_key, f"lago-{addressing.short_id(uuid)}")
-        domain_type = host.domain_type(self.cfg.domain_type)
-        with step("Lease subnets", phase="lease"):
-            pool = leases.parse_pool(self.cfg.subnet_pool)
-            owner = leases.Owner(p.root, p.uuid, uuid)
-            undo.push("release leases", lambda: leases.release(self.cfg.lease_dir, uuid))
-            leased = leases.acquire(self.cfg.lease_dir, pool, owner,
-                                    addressing.subnet_requests(env),
-                                    excluded=iproute.routed_subnets() +
-                                    virsh.network_subnets(self.uri))
-        planned = addressing.plan(env, uuid, addressing.all_subnets(env, leased))
-        with step("Create disks"):
-            disks = parallel.each(list(env.domains), lambda vm: self._create_disks(env.domains[vm],
-                                                                                undo))
-        self._copy_deploy_scripts(env)
-        seeds = provision.run(p, env, uuid, planned, disks, domain_type)
-        for vm, info in planned["vms"].items():
-            info["disks"] = disks[vm]
-            if vm in seeds:
-                info["seed"] = seeds[vm]
-        new_state = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
-                     "domain_type": domain_type,
-                     "ssh_key": user_key.path if user_key is not None else None, **planned}
-        state.save_env(p, env)
-        state.save(p, new_state)
-        templates.register(env, self.cfg.template_store, uuid, p.uuid, p.root)
-        write_atomic(p.initialized, "")
-        self._state, self._env = new_state, env
-
-    def _copy_deploy_scripts(self, env: model.Env) -> None:
-        for vm, dom in env.domains.items():
-            for i, script in enumerate(dom.metadata.get("deploy-scripts", [])):
-                copy = self.paths.deploy_script(vm, i, script)
-                os.makedirs(os.path.dirname(copy), exist_ok=True)
-                shutil.copy2(script, copy)
-
-    def _forget_abandoned(self) -> None:
-        """An uninitialized prefix we hold the lock of is the remains of a killed init or
-        destroy: remove its libvirt objects and leases before its files, then start over."""
-        old = state.read_uuid(self.paths)
-        if old:
-            LOG.info("removing the remains of an interrupted run in %s", self.paths.root)
-            self.remove_libvirt_objects()
-            leases.release(self.cfg.lease_dir, old)
-        clear_prefix(self.paths)
-
-    def _create_disks(self, dom: model.Domain, undo: Undo) -> List[Dict[str, str]]:
-        with events.timed("overlay", dom.name):
-            return self._create_disks_of(dom, undo)
-
-    def _create_disks_of(self, dom: model.Domain, undo: Undo) -> List[Dict[str, str]]:
-        out = []
-        for disk in dom.disks:
-            path = self.paths.disk(dom.name, disk.name)
-            entry = {"name": disk.name, "dev": disk.dev, "path": path, "format": "qcow2",
-                     "base": disk.path, "base_format": None}
-            undo.push(f"remove {path}", lambda path=path: _unlink(path))
-            if disk.type == "empty":
-                qemu_img.create(path, fmt=disk.format, size=disk.size)
-                entry["format"] = disk.format
-            else:
-                base_format = qemu_img.info(disk.path)["format"]
-                qemu_img.create(path, backing=disk.path, backing_fmt=base_format)
-                entry["base_format"] = base_format
-            out.append(entry)
-        return out
-
     # -- start / wait ----------------------------------------------------------------------
     def start(self, vms: Optional[Sequence[str]], undo: Undo) -> List[str]:
         """Networks first, then the VMs in parallel. Returns the VMs this call started."""
@@ -232,7 +143,6 @@ class Prefix:
     def _ensure_bridge(self, name: str, net: Dict[str, Any], undo: Undo) -> None:
         """A bridge net rides on a host bridge: lago's own (made here, removed with the env)
         or an existing one the env file names (never created or removed by lago)."""
-        from . import iproute
         bridge = net["bridge"]
         if bridge in iproute.link_names():
             return
@@ -378,7 +288,6 @@ class Prefix:
                 virsh.net_undefine(self.uri, name)
         # Bridges lago made for bridge-type nets carry the env's mark too; libvirt removed
         # its own NAT/isolated bridges with their networks, so what is left is ours.
-        from . import iproute
         for link in iproute.link_names():
             if link.startswith(addressing.bridge_prefix(uuid)):
                 iproute.delete_link(link)
@@ -388,7 +297,7 @@ class Prefix:
     def destroy(self) -> None:
         # First say the prefix should not exist: if this run dies part way, the next init
         # or 'doctor --fix' finishes the job instead of trusting a half-removed env.
-        _unlink(self.paths.initialized)
+        unlink_if_present(self.paths.initialized)
         self.remove_libvirt_objects()
         uuid = state.read_uuid(self.paths)
         if uuid:
@@ -422,15 +331,10 @@ class Prefix:
         }
 
 
-def _unlink(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
 # -- commands: each composes the steps above under the prefix lock ------------------------------
 
 @contextlib.contextmanager
-def _transaction(prefix: Prefix) -> Iterator[Undo]:
+def transaction(prefix: Prefix) -> Iterator[Undo]:
     """Hold the prefix lock and log to its file; on any failure undo what this run created."""
     undo = Undo()
     parallel.CANCEL.clear()
@@ -444,97 +348,12 @@ def _transaction(prefix: Prefix) -> Iterator[Undo]:
             raise
 
 
-class UserKey:
-    """A key pair the user brought (--ssh-key), checked before anything touches the host."""
-
-    def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
-        from . import ssh
-        self.public = ssh.public_key_of(self.path)
-
-
-def _ensure_initialized(prefix: Prefix, wd: WorkdirPaths, env: model.Env, undo: Undo,
-                        user_key: Optional[UserKey] = None) -> None:
-    if not prefix.initialized:
-        with step("Initialize environment %s", prefix.paths.name):
-            prefix.init(env, undo, user_key)
-    if not os.path.lexists(wd.current):
-        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
-        workdir.set_current(wd, prefix.paths.name)
-
-
-def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> tuple:
-    """Validate the env file and the --ssh-key (nothing on the host is touched before this
-    passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``)."""
-    from . import spec, templates
-    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
-    if skip_bootstrap:
-        for dom in env.domains.values():
-            dom.bootstrap, dom.provision = False, "none"
-    user_key = UserKey(ssh_key) if ssh_key else None
-    templates.resolve(env, cfg.template_store, cfg.template_repo)
-    prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
-    os.makedirs(wd.root, exist_ok=True)
-    return env, prefix, user_key
-
-
-def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-       no_wait: bool = False, ssh_key: Optional[str] = None,
-       skip_bootstrap: bool = False) -> Dict[str, Any]:
-    """init (if needed) + start + wait, then the deploy scripts when this call created the env.
-
-    Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
-    "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script leaves
-    the env up (it is not rolled back) and raises ScriptFailed."""
-    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
-    events.reset()
-    fresh = not prefix.initialized
-    if not fresh and user_key is not None and prefix.state.get("ssh_key") != user_key.path:
-        raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
-                         f"--ssh-key {user_key.path}",
-                         hint="leave --ssh-key out to start it, or destroy it first")
-    with _transaction(prefix) as undo:
-        _ensure_initialized(prefix, wd, env, undo, user_key)
-        started = prefix.start(None, undo)
-        from . import readiness
-        ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
-    result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
-    # Deploy scripts run once, when this up creates the env: re-running up must not repeat
-    # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
-    if fresh and not no_wait:
-        from . import day2  # day2 builds on Prefix
-
-        with _transaction(prefix):
-            result["deployed"] = day2.deploy(prefix)
-    result["phases"] = events.times()
-    return result
-
-
-def init(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> str:
-    """Create the prefix without starting anything."""
-    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
-    if prefix.initialized:
-        raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
-                         hint="use 'up' to start it, or 'destroy' it first")
-    with _transaction(prefix) as undo:
-        _ensure_initialized(prefix, wd, env, undo, user_key)
-    return prefix.paths.name
-
-
 def change(cfg: Config, wd: WorkdirPaths, prefix_name: str,
            action: Callable[[Prefix, Undo], Any]) -> Any:
     """Run ``action`` on an existing prefix under its lock, rolling back on error."""
     prefix = load(cfg, wd, prefix_name)
-    with _transaction(prefix) as undo:
+    with transaction(prefix) as undo:
         return action(prefix, undo)
-
-
-def _variables(wd: WorkdirPaths, prefix_name: str, envfile: str) -> Dict[str, str]:
-    paths = workdir.prefix_for_new(wd, prefix_name)
-    return {"LAGO_PREFIX_PATH": paths.root, "LAGO_WORKDIR_PATH": wd.root,
-            "LAGO_INITFILE_PATH": os.path.dirname(os.path.abspath(envfile))}
 
 
 def destroy(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> str:
@@ -550,13 +369,3 @@ def destroy(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> str:
 
 def load(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> Prefix:
     return Prefix(cfg, workdir.existing(wd, prefix_name))
-
-
-def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
-             cfg: Optional[Config] = None) -> model.Env:
-    from . import spec, templates
-    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
-    if cfg is not None:
-        templates.check(env, cfg.template_store, cfg.template_repo)
-    return env
-

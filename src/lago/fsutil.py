@@ -13,6 +13,12 @@ from typing import Any, Callable, Iterator, Optional
 from .errors import LockBusy, NotFound
 
 
+def unlink_if_present(path: str) -> None:
+    """Remove a file; one that is already gone is what the caller wanted."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 def write_atomic(path: str, data: str, mode: int = 0o644) -> None:
     """Write ``data`` to a temp file beside ``path``, fsync it, then rename over ``path``."""
     directory = os.path.dirname(os.path.abspath(path))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Set
 
 from .errors import LeaseError, UsageError
-from .fsutil import flocked, write_json
+from .fsutil import flocked, unlink_if_present, write_json
 
 LOCK_TIMEOUT = 30.0
 
@@ -167,7 +167,7 @@ def acquire(lease_dir: str, pool: Sequence[Subnet], owner: Owner,
         # Leases this owner held but no longer needs (env file changed) are given back.
         for subnet in mine:
             if subnet not in taken:
-                _unlink(_file(lease_dir, subnet))
+                unlink_if_present(_file(lease_dir, subnet))
     return [s for s in out if s is not None]
 
 
@@ -181,7 +181,7 @@ def release(lease_dir: str, owner_uuid: str, subnets: Optional[Iterable[Subnet]]
     with flocked(os.path.join(lease_dir, ".lock"), timeout, f"lease directory {lease_dir}"):
         for lease in list_leases(lease_dir):
             if lease.uuid == owner_uuid and (wanted is None or lease.subnet in wanted):
-                _unlink(_file(lease_dir, lease.subnet))
+                unlink_if_present(_file(lease_dir, lease.subnet))
                 gone.append(lease.subnet)
     return gone
 
@@ -196,13 +196,6 @@ def _pool_text(pool: Sequence[Subnet]) -> str:
     return f"{pool[0].network_address}-{pool[-1].network_address}, {len(pool)} subnets"
 
 
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
 def prune(lease_dir: str, timeout: float = LOCK_TIMEOUT) -> List[Subnet]:
     """Remove stale leases; return their subnets."""
     if not os.path.isdir(lease_dir):
@@ -210,7 +203,7 @@ def prune(lease_dir: str, timeout: float = LOCK_TIMEOUT) -> List[Subnet]:
     with flocked(os.path.join(lease_dir, ".lock"), timeout, f"lease directory {lease_dir}"):
         stale = [l.subnet for l in list_leases(lease_dir) if l.stale]
         for subnet in stale:
-            _unlink(_file(lease_dir, subnet))
+            unlink_if_present(_file(lease_dir, subnet))
     return stale
 
 
@@ -219,5 +212,5 @@ def release_subnet(lease_dir: str, subnet: Subnet, timeout: float = LOCK_TIMEOUT
     if not os.path.exists(_file(lease_dir, subnet)):
         return []
     with flocked(os.path.join(lease_dir, ".lock"), timeout, f"lease directory {lease_dir}"):
-        _unlink(_file(lease_dir, subnet))
+        unlink_if_present(_file(lease_dir, subnet))
     return [subnet]

@@ -15,16 +15,6 @@ from .errors import ExternalError, LagoError, NotFound, UsageError
 from .paths import WorkdirPaths
 
 
-def up(cfg: Config, wd: WorkdirPaths, prefix: str, envfile: str,
-       no_wait: bool = False, ssh_key: Optional[str] = None,
-       skip_bootstrap: bool = False) -> Dict[str, Any]:
-    """init (if needed) + start + wait; a new env then runs its deploy scripts, once (see
-    env.up); also the per-VM phase times. ``ssh_key``: a private key to use instead of a new
-    pair (when the env is created); ``skip_bootstrap``: no provisioning, images used as they are."""
-    return env.up(cfg, wd, prefix, envfile, no_wait=no_wait, ssh_key=ssh_key,
-                  skip_bootstrap=skip_bootstrap)
-
-
 def start(cfg: Config, wd: WorkdirPaths, prefix: str, vms: Optional[Sequence[str]] = None,
           no_wait: bool = False) -> Dict[str, Any]:
     """Networks, then the VMs in parallel; wait for ssh. {"started": [...], "ready": {vm: s}}."""

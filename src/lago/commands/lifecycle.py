@@ -1,25 +1,14 @@
-"""init, start, stop, shutdown, cleanup: the life of an existing environment."""
+"""start, stop, shutdown, cleanup: the life of an existing environment."""
 from __future__ import annotations
 
 import argparse
 
 from .. import env, ops
-from .base import Command, Context, env_creation_arguments, no_arguments
+from .base import Command, Context, no_arguments
 
 
 def _vms(p: argparse.ArgumentParser) -> None:
     p.add_argument("vms", nargs="*", metavar="VM", help="VMs (default: all)")
-
-
-def _init_args(p: argparse.ArgumentParser) -> None:
-    env_creation_arguments(p)
-
-
-def _init(ctx: Context, args: argparse.Namespace) -> int:
-    name = env.init(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
-                    skip_bootstrap=args.skip_bootstrap)
-    return ctx.report({"prefix": name, "initialized": True},
-                   f"environment '{name}' initialized (nothing started)")
 
 
 def _start_args(p: argparse.ArgumentParser) -> None:
@@ -54,13 +43,11 @@ def _cleanup(ctx: Context, args: argparse.Namespace) -> int:
     env.change(ctx.cfg, ctx.workdir, ctx.prefix,
                lambda prefix, undo: prefix.remove_libvirt_objects())
     return ctx.report({"cleaned": True},
-                   "VMs and networks removed from libvirt; the prefix is kept ('start' "
-                   "brings them back)")
+                      "VMs and networks removed from libvirt; the prefix is kept ('start' "
+                      "brings them back)")
 
 
 COMMANDS = [
-    Command("init", "create an environment (prefix, keys, leases, disks) without starting it",
-            _init_args, _init),
     Command("start", "start networks, then VMs in parallel, and wait for ssh", _start_args,
             _start),
     Command("stop", "power VMs off at once (networks too when no VM is left running)", _vms,

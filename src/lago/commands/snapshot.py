@@ -47,7 +47,7 @@ def _snapshot(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError("snapshot needs a NAME (or --list, --delete NAME)")
     result = ops.snapshot(ctx.cfg, ctx.workdir, ctx.prefix, args.name)
     return ctx.report(result, f"snapshot '{args.name}' of {len(result['vms'])} VM(s) "
-                                f"taken in {result['seconds']:.2f} s")
+                      f"taken in {result['seconds']:.2f} s")
 
 
 def _revert_args(p: argparse.ArgumentParser) -> None:

@@ -1,11 +1,11 @@
 """up ENVFILE: init + start + wait until every VM answers ssh, + deploy on a new env; then
-the per-VM phase times."""
+the per-VM phase times. init ENVFILE: the env made, nothing started."""
 from __future__ import annotations
 
 import argparse
 from typing import Dict, List
 
-from .. import events, ops
+from .. import create, events
 from .base import Command, Context, env_creation_arguments
 
 HELP = "create (if needed) and start an environment, wait until its VMs answer ssh"
@@ -17,8 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    result = ops.up(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, no_wait=args.no_wait,
-                    ssh_key=args.ssh_key, skip_bootstrap=args.skip_bootstrap)
+    result = create.up(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, no_wait=args.no_wait,
+                       ssh_key=args.ssh_key, skip_bootstrap=args.skip_bootstrap)
     if ctx.json:
         ctx.out_json(result)
     else:
@@ -52,4 +52,13 @@ def phase_table(phases: Dict[str, Dict[str, float]]) -> List[str]:
     return lines
 
 
-COMMANDS = [Command("up", HELP, add_arguments, run)]
+def run_init(ctx: Context, args: argparse.Namespace) -> int:
+    name = create.init(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
+                       skip_bootstrap=args.skip_bootstrap)
+    return ctx.report({"prefix": name, "initialized": True},
+                      f"environment '{name}' initialized (nothing started)")
+
+
+COMMANDS = [Command("up", HELP, add_arguments, run),
+            Command("init", "create an environment (prefix, keys, leases, disks) without "
+                    "starting it", env_creation_arguments, run_init)]

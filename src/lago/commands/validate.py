@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import env
+from .. import create
 from .base import Command, Context
 
 HELP = "check an env file (exit 0, or 2 with every problem listed)"
@@ -14,7 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    model = env.validate(args.envfile, ctx.workdir, ctx.prefix, ctx.cfg)
+    model = create.validate(args.envfile, ctx.workdir, ctx.prefix, ctx.cfg)
     if ctx.json:
         ctx.out_json({"valid": True, "env": model.to_dict(secrets=False)})
     else:

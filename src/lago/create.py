@@ -1,0 +1,207 @@
+"""Making an env from an env file: `up`, `init` and `validate`.
+
+With env.py this is the orchestrator: env.py runs an env that exists (start, stop, destroy,
+status); this module checks the inputs (env file, --ssh-key, templates) before anything
+touches the host, then creates the prefix — uuid, key pair, leases, addresses, overlays,
+provisioning — and, for `up`, starts it and waits until every VM is ready. Every step records
+its undo first, so a failure part way leaves the host as it found it (the log is kept).
+
+Only the verbs that create an env import this module, and with it the env-file loader, the
+template store, provisioning and the readiness probes: `status` and `ssh` start without them.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid as uuidlib
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import (addressing, day2, events, host, iproute, leases, model, parallel, provision,
+               qemu_img, readiness, spec, ssh, state, templates, virsh, workdir)
+from .config import Config
+from .env import LOG, Prefix, transaction
+from .errors import UsageError
+from .fsutil import unlink_if_present, write_atomic
+from .log import step
+from .paths import WorkdirPaths
+from .undo import Undo
+from .workdir import clear_prefix
+
+
+class UserKey:
+    """A key pair the user brought (--ssh-key), checked before anything touches the host."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.public = ssh.public_key_of(self.path)
+
+
+def initialize(prefix: Prefix, env: model.Env, undo: Undo,
+               user_key: Optional[UserKey] = None) -> None:
+    """Create the prefix: uuid, key pair (``user_key``'s, or a new one), leases, addresses,
+    overlays, provisioning. Nothing runs."""
+    p, cfg = prefix.paths, prefix.cfg
+    prefix.open_log()
+    _forget_abandoned(prefix)
+    for d in (p.root, p.images, p.logs):
+        os.makedirs(d, exist_ok=True)
+    uuid = str(uuidlib.uuid4())
+    # Every undo step is pushed before its action: an interrupt between the two must not
+    # leave the thing behind (each undo tolerates a thing that was never made).
+    undo.push("remove prefix files", lambda: clear_prefix(p))
+    write_atomic(p.uuid, uuid + "\n")
+    if user_key is not None:
+        with step("Use ssh key %s", user_key.path):
+            with open(user_key.path, encoding="utf-8") as fh:
+                write_atomic(p.ssh_key, fh.read(), mode=0o600)
+            write_atomic(p.ssh_pubkey, user_key.public + "\n", mode=0o644)
+    else:
+        with step("Create ssh key"):
+            ssh.keygen(p.ssh_key, f"lago-{addressing.short_id(uuid)}")
+    domain_type = host.domain_type(cfg.domain_type)
+    with step("Lease subnets", phase="lease"):
+        pool = leases.parse_pool(cfg.subnet_pool)
+        owner = leases.Owner(p.root, p.uuid, uuid)
+        undo.push("release leases", lambda: leases.release(cfg.lease_dir, uuid))
+        leased = leases.acquire(cfg.lease_dir, pool, owner, addressing.subnet_requests(env),
+                                excluded=iproute.routed_subnets() +
+                                virsh.network_subnets(prefix.uri))
+    planned = addressing.plan(env, uuid, addressing.all_subnets(env, leased))
+    with step("Create disks"):
+        disks = parallel.each(list(env.domains),
+                              lambda vm: _create_disks(prefix, env.domains[vm], undo))
+    _copy_deploy_scripts(prefix, env)
+    seeds = provision.run(p, env, uuid, planned, disks, domain_type)
+    for vm, info in planned["vms"].items():
+        info["disks"] = disks[vm]
+        if vm in seeds:
+            info["seed"] = seeds[vm]
+    new_state = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
+                 "domain_type": domain_type,
+                 "ssh_key": user_key.path if user_key is not None else None, **planned}
+    state.save_env(p, env)
+    state.save(p, new_state)
+    templates.register(env, cfg.template_store, uuid, p.uuid, p.root)
+    write_atomic(p.initialized, "")
+    prefix.loaded(new_state, env)
+
+
+def _copy_deploy_scripts(prefix: Prefix, env: model.Env) -> None:
+    for vm, dom in env.domains.items():
+        for i, script in enumerate(dom.metadata.get("deploy-scripts", [])):
+            copy = prefix.paths.deploy_script(vm, i, script)
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copy2(script, copy)
+
+
+def _forget_abandoned(prefix: Prefix) -> None:
+    """An uninitialized prefix we hold the lock of is the remains of a killed init or
+    destroy: remove its libvirt objects and leases before its files, then start over."""
+    old = state.read_uuid(prefix.paths)
+    if old:
+        LOG.info("removing the remains of an interrupted run in %s", prefix.paths.root)
+        prefix.remove_libvirt_objects()
+        leases.release(prefix.cfg.lease_dir, old)
+    clear_prefix(prefix.paths)
+
+
+def _create_disks(prefix: Prefix, dom: model.Domain, undo: Undo) -> List[Dict[str, str]]:
+    with events.timed("overlay", dom.name):
+        out = []
+        for disk in dom.disks:
+            path = prefix.paths.disk(dom.name, disk.name)
+            entry = {"name": disk.name, "dev": disk.dev, "path": path, "format": "qcow2",
+                     "base": disk.path, "base_format": None}
+            undo.push(f"remove {path}", lambda path=path: unlink_if_present(path))
+            if disk.type == "empty":
+                qemu_img.create(path, fmt=disk.format, size=disk.size)
+                entry["format"] = disk.format
+            else:
+                base_format = qemu_img.info(disk.path)["format"]
+                qemu_img.create(path, backing=disk.path, backing_fmt=base_format)
+                entry["base_format"] = base_format
+            out.append(entry)
+        return out
+
+
+def _ensure_initialized(prefix: Prefix, wd: WorkdirPaths, env: model.Env, undo: Undo,
+                        user_key: Optional[UserKey] = None) -> None:
+    if not prefix.initialized:
+        with step("Initialize environment %s", prefix.paths.name):
+            initialize(prefix, env, undo, user_key)
+    if not os.path.lexists(wd.current):
+        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
+        workdir.set_current(wd, prefix.paths.name)
+
+
+def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
+         ssh_key: Optional[str] = None,
+         skip_bootstrap: bool = False) -> Tuple[model.Env, Prefix, Optional[UserKey]]:
+    """Validate the env file and the --ssh-key (nothing on the host is touched before this
+    passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``)."""
+    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    if skip_bootstrap:
+        for dom in env.domains.values():
+            dom.bootstrap, dom.provision = False, "none"
+    user_key = UserKey(ssh_key) if ssh_key else None
+    templates.resolve(env, cfg.template_store, cfg.template_repo)
+    prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
+    os.makedirs(wd.root, exist_ok=True)
+    return env, prefix, user_key
+
+
+def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
+       no_wait: bool = False, ssh_key: Optional[str] = None,
+       skip_bootstrap: bool = False) -> Dict[str, Any]:
+    """init (if needed) + start + wait, then the deploy scripts when this call created the env.
+
+    Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
+    "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script leaves
+    the env up (it is not rolled back) and raises ScriptFailed."""
+    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
+    events.reset()
+    fresh = not prefix.initialized
+    if not fresh and user_key is not None and prefix.state.get("ssh_key") != user_key.path:
+        raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
+                         f"--ssh-key {user_key.path}",
+                         hint="leave --ssh-key out to start it, or destroy it first")
+    with transaction(prefix) as undo:
+        _ensure_initialized(prefix, wd, env, undo, user_key)
+        started = prefix.start(None, undo)
+        ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
+    result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
+    # Deploy scripts run once, when this up creates the env: re-running up must not repeat
+    # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
+    if fresh and not no_wait:
+        with transaction(prefix):
+            result["deployed"] = day2.deploy(prefix)
+    result["phases"] = events.times()
+    return result
+
+
+def init(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> str:
+    """Create the prefix without starting anything."""
+    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
+    if prefix.initialized:
+        raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
+                         hint="use 'up' to start it, or 'destroy' it first")
+    with transaction(prefix) as undo:
+        _ensure_initialized(prefix, wd, env, undo, user_key)
+    return prefix.paths.name
+
+
+def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
+             cfg: Optional[Config] = None) -> model.Env:
+    """The env file checked exactly as up/init check it (and its templates, given ``cfg``);
+    touches nothing."""
+    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    if cfg is not None:
+        templates.check(env, cfg.template_store, cfg.template_repo)
+    return env
+
+
+def _variables(wd: WorkdirPaths, prefix_name: str, envfile: str) -> Dict[str, str]:
+    paths = workdir.prefix_for_new(wd, prefix_name)
+    return {"LAGO_PREFIX_PATH": paths.root, "LAGO_WORKDIR_PATH": wd.root,
+            "LAGO_INITFILE_PATH": os.path.dirname(os.path.abspath(envfile))}
