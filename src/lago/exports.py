@@ -8,13 +8,11 @@ import shlex
 from typing import Any, Dict, List
 
 from .env import Prefix
-from .ssh import CONTROL_PERSIST
+from .ssh import CONTROL_NAME, CONTROL_PERSIST
 
-
-# A unix socket address holds 107 bytes; ssh names the socket ControlPath (%C: 40 hex digits)
-# and binds a temporary name 17 bytes longer while it sets the master up.
+# A unix socket address holds 107 bytes; ssh's socket name (CONTROL_NAME) is 40 hex digits,
+# and it binds a temporary name 17 bytes longer while it sets the master up.
 SOCKET_ADDRESS_MAX = 107
-CONTROL_NAME = "%C"
 CONTROL_NAME_LEN = 40 + 17
 
 
@@ -61,7 +59,8 @@ def control_lines(control_dir: str) -> List[str]:
     path = f"{control_dir}/{CONTROL_NAME}"
     if len(control_dir) + 1 + CONTROL_NAME_LEN > SOCKET_ADDRESS_MAX:
         return [f"    # no connection reuse: {path} is too long for a unix socket"]
-    return ["    ControlMaster auto", f"    ControlPath \"{path}\"", f"    ControlPersist {CONTROL_PERSIST}"]
+    return ["    ControlMaster auto", f"    ControlPath \"{path}\"",
+            f"    ControlPersist {CONTROL_PERSIST}"]
 
 
 def ssh_config(f: Dict[str, Any]) -> str:
@@ -69,7 +68,7 @@ def ssh_config(f: Dict[str, Any]) -> str:
     known_hosts, nothing from the user's configuration needed, and connection reuse (a loop
     of ``ssh -F FILE VM CMD`` pays the login once)."""
     blocks = []
-    reuse = control_lines(f["control_dir"]) if f.get("control_dir") else []
+    reuse = control_lines(f["control_dir"])
     for vm, v in f["vms"].items():
         blocks.append("\n".join([
             f"Host {vm}",

@@ -33,6 +33,8 @@ class Target:
 
 
 CONTROL_PERSIST = 60
+# The master's socket name: a hash of local host, remote host, port and user (40 hex digits).
+CONTROL_NAME = "%C"
 
 
 def control_options(t: Target) -> List[str]:
@@ -44,7 +46,7 @@ def control_options(t: Target) -> List[str]:
     """
     if not t.control_dir:
         return []
-    return ["-o", "ControlMaster=auto", "-o", "ControlPath=%C",
+    return ["-o", "ControlMaster=auto", "-o", f"ControlPath={CONTROL_NAME}",
             "-o", f"ControlPersist={CONTROL_PERSIST}"]
 
 
