@@ -167,7 +167,7 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
                          hint="leave --ssh-key out to start it, or destroy it first")
     with transaction(prefix) as undo:
         _ensure_initialized(prefix, wd, env, undo, user_key)
-        started = prefix.start(None, undo)
+        started = prefix.start(None, undo, fresh=fresh)
         ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
     result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
     # Deploy scripts run once, when this up creates the env: re-running up must not repeat

@@ -105,17 +105,22 @@ class Prefix:
                           key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
 
     # -- start / wait ----------------------------------------------------------------------
-    def start(self, vms: Optional[Sequence[str]], undo: Undo) -> List[str]:
-        """Networks first, then the VMs in parallel. Returns the VMs this call started."""
+    def start(self, vms: Optional[Sequence[str]], undo: Undo, fresh: bool = False) -> List[str]:
+        """Networks, and meanwhile the VMs' definitions; then the VMs in parallel. Returns the
+        VMs this call started. ``fresh``: the env was made by this process a moment ago, so
+        none of its libvirt objects exists yet and the host need not be asked."""
         st = self.state
         names = self.vm_names(vms)
-        defined, defined_nets = virsh.inventory(self.uri)
-        self.ensure_networks(undo, defined_nets)
+        defined, defined_nets = ({}, {}) if fresh else virsh.inventory(self.uri)
         started = [vm for vm in names if defined.get(st["vms"][vm]["libvirt_name"]) != "running"]
+        undefined = [vm for vm in started if st["vms"][vm]["libvirt_name"] not in defined]
+        # libvirt checks a domain's network when it starts, not when it is defined.
+        with parallel.alongside(lambda: self.ensure_networks(undo, defined_nets)):
+            parallel.each(undefined, lambda vm: self._define(vm, undo))
 
         def boot(vm: str) -> None:
             with step("Start VM %s", vm):
-                self._ensure_domain(vm, defined, undo)
+                self._boot(vm, defined, undo)
         parallel.each(started, boot)
         return started
 
@@ -135,8 +140,9 @@ class Prefix:
             self._ensure_bridge(name, net, undo)
         if lv not in defined:
             undo.push(f"undefine network {lv}", lambda: virsh.net_undefine(self.uri, lv))
-            virsh.net_define(self.uri, self._network_xml(name, net))
-        if not defined.get(lv):
+            undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
+            virsh.net_define_start(self.uri, self._network_xml(name, net), lv)
+        elif not defined[lv]:
             undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
             virsh.net_start(self.uri, lv)
 
@@ -154,12 +160,15 @@ class Prefix:
         undo.push(f"remove bridge {bridge}", lambda: iproute.delete_link(bridge))
         iproute.add_bridge(bridge, f"{net['gw']}/{prefixlen}", self.env.nets[name].mtu)
 
-    def _ensure_domain(self, vm: str, defined: Dict[str, str], undo: Undo) -> None:
+    def _define(self, vm: str, undo: Undo) -> None:
         lv = self.state["vms"][vm]["libvirt_name"]
-        if lv not in defined:
-            undo.push(f"undefine domain {lv}", lambda: virsh.undefine(self.uri, lv))
-            with events.timed("define", vm):
-                virsh.define(self.uri, self._domain_xml(vm))
+        undo.push(f"undefine domain {lv}", lambda: virsh.undefine(self.uri, lv))
+        with events.timed("define", vm):
+            virsh.define(self.uri, self._domain_xml(vm))
+
+    def _boot(self, vm: str, defined: Dict[str, str], undo: Undo) -> None:
+        """Power on (or resume) a defined VM."""
+        lv = self.state["vms"][vm]["libvirt_name"]
         if defined.get(lv) == "paused":
             # Left paused by an interrupted snapshot: its memory is intact, so go on running.
             with events.timed("boot", vm):

@@ -7,8 +7,9 @@ boot timeout. A command clears it when it starts.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import threading
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 CANCEL = threading.Event()
 
@@ -45,3 +46,17 @@ def settle(items: Sequence[str], fn: Callable[[str], Any]
     order: List[str] = list(items)
     return ({k: results[k] for k in order if k in results},
             {k: errors[k] for k in order if k in errors})
+
+
+@contextlib.contextmanager
+def alongside(fn: Callable[[], Any]) -> Iterator[None]:
+    """Run fn in a thread while the block runs. Leaving the block waits for it, also when the
+    block fails (whose error then wins); fn's own failure is raised after a block that
+    succeeded."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="bg")
+    try:
+        future = pool.submit(fn)
+        yield
+    finally:
+        pool.shutdown(wait=True)
+    future.result()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import time
 import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional, Tuple
@@ -46,12 +47,25 @@ def version(uri: str) -> str:
     return call(uri, "version", timeout=30)
 
 
-def net_define(uri: str, xml: str) -> None:
-    call(uri, "net-define", "/dev/stdin", input=xml)
-
-
 def net_start(uri: str, name: str) -> None:
     call(uri, "net-start", name)
+
+
+# A name put into a virsh command string (virsh's own parser) must be one word of it.
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def net_define_start_command(name: str) -> str:
+    """Define (from stdin) and start a network in one virsh run: a process start and a
+    connection to libvirtd less on the way to the first boot. virsh runs both commands even
+    if the first fails; its exit status is the second's, which then fails too (no network)."""
+    if not _PLAIN_NAME.match(name):
+        raise ValueError(f"not a plain libvirt name: {name!r}")
+    return f"net-define /dev/stdin; net-start {name}"
+
+
+def net_define_start(uri: str, xml: str, name: str) -> None:
+    call(uri, net_define_start_command(name), input=xml)
 
 
 def define(uri: str, xml: str) -> None:

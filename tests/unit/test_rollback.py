@@ -168,3 +168,29 @@ def test_cleanup_gives_up_after_its_retries_and_never_retries_a_real_error(monke
     assert len(calls) == 1
     calls = _failing_virsh(monkeypatch, ["error: failed to get domain 'lago-1-vm0'\n"])
     assert virsh.destroy("qemu:///system", "lago-1-vm0") is False
+
+
+def test_work_alongside_a_block_is_waited_for_even_when_the_block_fails():
+    from lago import parallel
+    done = []
+
+    def slow():
+        time.sleep(0.1)
+        done.append("bg")
+    with pytest.raises(ZeroDivisionError):
+        with parallel.alongside(slow):
+            1 / 0
+    # The rollback that follows a failed block must not race the thread's last steps.
+    assert done == ["bg"]
+
+
+def test_a_failure_alongside_a_block_that_succeeded_is_raised():
+    from lago import parallel
+
+    def fails():
+        raise NotFound("no network")
+    ran = []
+    with pytest.raises(NotFound, match="no network"):
+        with parallel.alongside(fails):
+            ran.append("block")
+    assert ran == ["block"]

@@ -136,3 +136,13 @@ def test_rebase_unsafe_points_an_overlay_at_a_relative_backing_without_reading_i
     assert qemu_img.rebase_unsafe_argv("/x/vm0-root.qcow2", "templates/t.qcow2", "qcow2") == [
         "qemu-img", "rebase", "-q", "-u", "-b", "templates/t.qcow2", "-F", "qcow2",
         "/x/vm0-root.qcow2"]
+
+
+def test_a_network_is_defined_and_started_by_one_virsh_run():
+    from lago import virsh
+    assert virsh.net_define_start_command("lago-0a1b2c3d-lan_2.x") == (
+        "net-define /dev/stdin; net-start lago-0a1b2c3d-lan_2.x")
+    # The name is a word of virsh's command string: nothing that string could split or quote.
+    for bad in ("a b", "a;b", "a'b", 'a"b', "a\\b", ""):
+        with pytest.raises(ValueError):
+            virsh.net_define_start_command(bad)
