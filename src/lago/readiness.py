@@ -1,21 +1,24 @@
 """When is a VM ready: its sshd answers, the env's key logs in (installed with the password on
 first contact with a `provision: none` guest), cloud-init has finished, and its ``wait_for``
 command exits 0. Every VM is waited for in parallel, against one deadline (boot_timeout).
+
+The login that proves the key stays open as the VM's master connection (day2.target), so the
+deploy scripts, ``lago ssh`` and the API's commands right after ``up`` skip the handshake.
 """
 from __future__ import annotations
 
 import os
 import shlex
 import time
-from typing import TYPE_CHECKING, Dict, Sequence
+from typing import Dict, Sequence
 
-from . import events, parallel, ssh
+from . import day2, events, parallel, ssh
+from .env import Prefix
 from .errors import CommandFailed, ExternalError, Timeout
 from .fsutil import write_atomic
 from .log import step
 
-if TYPE_CHECKING:  # env imports this module; the type is only for annotations
-    from .env import Prefix
+
 def wait_ready(prefix: Prefix, vms: Sequence[str]) -> Dict[str, float]:
     """Wait until every VM answers ssh with the env's key; returns seconds per VM."""
     deadline = time.monotonic() + prefix.cfg.boot_timeout
@@ -38,6 +41,8 @@ def wait_ready(prefix: Prefix, vms: Sequence[str]) -> Dict[str, float]:
 
 def _wait_one(prefix: Prefix, vm: str, deadline: float, pubkey: str) -> None:
     target = prefix.ssh_target(vm)
+    # Asked while the guest boots: the master's boot stamp needs one virsh call.
+    shared = day2.target(prefix, vm)
     with events.timed("banner", vm):
         answered = ssh.wait_banner(target.host, deadline, target.port, stop=parallel.CANCEL)
     if not answered:
@@ -55,7 +60,10 @@ def _wait_one(prefix: Prefix, vm: str, deadline: float, pubkey: str) -> None:
         # under TCG). A key the user brought (--ssh-key) may well be trusted already.
         installed = _install_key(prefix, vm, target, password, pubkey)
     delay = 0.25
-    while not ssh.key_works(target, timeout=prefix.cfg.ssh_timeout):
+    # The password login above must not become the master: the key is proved by a login
+    # of its own, which then stays as the master (a master already up for this boot is
+    # proof enough).
+    while not ssh.key_works(shared, timeout=prefix.cfg.ssh_timeout):
         if installed:
             raise ExternalError(f"{vm}: the env's key was installed but is not accepted",
                                 hint="check the guest's sshd and the user's home permissions")
@@ -81,7 +89,7 @@ def _install_key(prefix: Prefix, vm: str, target: ssh.Target, password: str,
 
 def _wait_command(prefix: Prefix, vm: str, command: str, deadline: float) -> None:
     """``wait_for: CMD``: run CMD in the guest (``sh -c``) until it exits 0."""
-    target, delay = prefix.ssh_target(vm), 0.5
+    target, delay = day2.target(prefix, vm), 0.5
     while True:
         left = max(deadline - time.monotonic(), 1.0)
         try:
@@ -105,7 +113,8 @@ def _wait_cloud_init(prefix: Prefix, vm: str, deadline: float) -> None:
     says it is done (exit 0) or done with recoverable errors (exit 2)."""
     left = max(deadline - time.monotonic(), 1.0)
     try:
-        res = ssh.run(prefix.ssh_target(vm), ["cloud-init", "status", "--wait"], timeout=left)
+        res = ssh.run(day2.target(prefix, vm), ["cloud-init", "status", "--wait"],
+                      timeout=left)
     except CommandFailed as exc:
         if not exc.timed_out:
             raise

@@ -207,7 +207,8 @@ def wait_banner(host: str, deadline: float, port: int = 22,
 
 def key_works(t: Target, timeout: float = 30) -> bool:
     try:
-        res = runner.run(command_argv(t, ["true"]), timeout=timeout, ok_codes=range(256))
+        res = runner.run(command_argv(t, ["true"]), timeout=timeout, ok_codes=range(256),
+                         cwd=t.control_dir)
     except runner.CommandFailed:
         return False
     return res.returncode == 0
