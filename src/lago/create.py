@@ -3,8 +3,9 @@
 With env.py this is the orchestrator: env.py runs an env that exists (start, stop, destroy,
 status); this module checks the inputs (env file, --ssh-key, templates) before anything
 touches the host, then creates the prefix — uuid, key pair, leases, addresses, overlays,
-provisioning — and, for `up`, starts it and waits until every VM is ready. Every step records
-its undo first, so a failure part way leaves the host as it found it (the log is kept).
+provisioning — and, for `up`, starts it and waits until every VM is ready (its networks start
+as soon as the addresses are known, while the disks are made). Every step records its undo
+first, so a failure part way leaves the host as it found it (the log is kept).
 
 Only the verbs that create an env import this module, and with it the env-file loader, the
 template store, provisioning and the readiness probes: `status` and `ssh` start without them.
@@ -40,6 +41,13 @@ def initialize(prefix: Prefix, env: model.Env, undo: Undo,
                user_key: Optional[UserKey] = None) -> None:
     """Create the prefix: uuid, key pair (``user_key``'s, or a new one), leases, addresses,
     overlays, provisioning. Nothing runs."""
+    _build(prefix, env, undo, _reserve(prefix, env, undo, user_key))
+
+
+def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
+             user_key: Optional[UserKey]) -> Dict[str, Any]:
+    """The first half of initialize: uuid, key pair, leases and addresses — all the networks
+    need. Returns the draft state (no disks yet), which the prefix holds from now on."""
     p, cfg = prefix.paths, prefix.cfg
     prefix.open_log()
     _forget_abandoned(prefix)
@@ -67,21 +75,31 @@ def initialize(prefix: Prefix, env: model.Env, undo: Undo,
                                 excluded=iproute.routed_subnets() +
                                 virsh.network_subnets(prefix.uri))
     planned = addressing.plan(env, uuid, addressing.all_subnets(env, leased))
+    draft = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
+             "domain_type": domain_type,
+             "ssh_key": user_key.path if user_key is not None else None, **planned}
+    prefix.loaded(draft, env)
+    return draft
+
+
+def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) -> None:
+    """The second half of initialize: disks, deploy scripts, provisioning, then the state on
+    disk. ``draft`` is not changed (the networks may be starting from it meanwhile)."""
+    p, cfg = prefix.paths, prefix.cfg
     with step("Create disks"):
         disks = parallel.each(list(env.domains),
                               lambda vm: _create_disks(prefix, env.domains[vm], undo))
     _copy_deploy_scripts(prefix, env)
-    seeds = provision.run(p, env, uuid, planned, disks, domain_type)
-    for vm, info in planned["vms"].items():
-        info["disks"] = disks[vm]
+    seeds = provision.run(p, env, draft["uuid"], draft, disks, draft["domain_type"])
+    vms = {}
+    for vm, info in draft["vms"].items():
+        vms[vm] = {**info, "disks": disks[vm]}
         if vm in seeds:
-            info["seed"] = seeds[vm]
-    new_state = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
-                 "domain_type": domain_type,
-                 "ssh_key": user_key.path if user_key is not None else None, **planned}
+            vms[vm]["seed"] = seeds[vm]
+    new_state = {**draft, "vms": vms}
     state.save_env(p, env)
     state.save(p, new_state)
-    templates.register(env, cfg.template_store, uuid, p.uuid, p.root)
+    templates.register(env, cfg.template_store, draft["uuid"], p.uuid, p.root)
     write_atomic(p.initialized, "")
     prefix.loaded(new_state, env)
 
@@ -124,11 +142,7 @@ def _create_disks(prefix: Prefix, dom: model.Domain, undo: Undo) -> List[Dict[st
         return out
 
 
-def _ensure_initialized(prefix: Prefix, wd: WorkdirPaths, env: model.Env, undo: Undo,
-                        user_key: Optional[UserKey] = None) -> None:
-    if not prefix.initialized:
-        with step("Initialize environment %s", prefix.paths.name):
-            initialize(prefix, env, undo, user_key)
+def _set_current(wd: WorkdirPaths, prefix: Prefix, undo: Undo) -> None:
     if not os.path.lexists(wd.current):
         undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
         workdir.set_current(wd, prefix.paths.name)
@@ -144,10 +158,23 @@ def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
         for dom in env.domains.values():
             dom.bootstrap, dom.provision = False, "none"
     user_key = UserKey(ssh_key) if ssh_key else None
+    _check_host_bridges(env)
     templates.resolve(env, cfg.template_store, cfg.template_repo)
     prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
     os.makedirs(wd.root, exist_ok=True)
     return env, prefix, user_key
+
+
+def _check_host_bridges(env: model.Env) -> None:
+    """A net on an existing host bridge needs that bridge now (lago never creates it)."""
+    named = {name: net.bridge for name, net in env.nets.items() if net.bridge}
+    if not named:
+        return
+    links = iproute.link_names()
+    for name, bridge in named.items():
+        if bridge not in links:
+            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
+                             hint="create it first, or drop 'bridge:' to let lago make one")
 
 
 def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
@@ -160,14 +187,24 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
     the env up (it is not rolled back) and raises ScriptFailed."""
     env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
     events.reset()
-    fresh = not prefix.initialized
-    if not fresh and user_key is not None and prefix.state.get("ssh_key") != user_key.path:
+    if (prefix.initialized and user_key is not None
+            and prefix.state.get("ssh_key") != user_key.path):
         raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
                          f"--ssh-key {user_key.path}",
                          hint="leave --ssh-key out to start it, or destroy it first")
     with transaction(prefix) as undo:
-        _ensure_initialized(prefix, wd, env, undo, user_key)
-        started = prefix.start(None, undo, fresh=fresh)
+        # Asked under the lock: a concurrent up may have made the env while this one waited.
+        fresh, known = not prefix.initialized, None
+        if fresh:
+            with step("Initialize environment %s", prefix.paths.name):
+                draft = _reserve(prefix, env, undo, user_key)
+                # The networks start while the disks are made and the guests provisioned.
+                with parallel.alongside(lambda: prefix.ensure_networks(undo, {})):
+                    _build(prefix, env, undo, draft)
+            # So start() need not ask the host: nothing of this env but its networks exists.
+            known = ({}, {net["libvirt_name"]: True for net in draft["nets"].values()})
+        _set_current(wd, prefix, undo)
+        started = prefix.start(None, undo, known=known)
         ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
     result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
     # Deploy scripts run once, when this up creates the env: re-running up must not repeat
@@ -187,7 +224,9 @@ def init(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
         raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
                          hint="use 'up' to start it, or 'destroy' it first")
     with transaction(prefix) as undo:
-        _ensure_initialized(prefix, wd, env, undo, user_key)
+        with step("Initialize environment %s", prefix.paths.name):
+            initialize(prefix, env, undo, user_key)
+        _set_current(wd, prefix, undo)
     return prefix.paths.name
 
 

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import addressing, events, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
 from .config import Config
@@ -105,13 +105,14 @@ class Prefix:
                           key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
 
     # -- start / wait ----------------------------------------------------------------------
-    def start(self, vms: Optional[Sequence[str]], undo: Undo, fresh: bool = False) -> List[str]:
+    def start(self, vms: Optional[Sequence[str]], undo: Undo,
+              known: Optional[Tuple[Dict[str, str], Dict[str, bool]]] = None) -> List[str]:
         """Networks, and meanwhile the VMs' definitions; then the VMs in parallel. Returns the
-        VMs this call started. ``fresh``: the env was made by this process a moment ago, so
-        none of its libvirt objects exists yet and the host need not be asked."""
+        VMs this call started. ``known``: the host's domains and networks as virsh.inventory
+        would list them, from a caller that has just made them (saves asking libvirt)."""
         st = self.state
         names = self.vm_names(vms)
-        defined, defined_nets = ({}, {}) if fresh else virsh.inventory(self.uri)
+        defined, defined_nets = known if known is not None else virsh.inventory(self.uri)
         started = [vm for vm in names if defined.get(st["vms"][vm]["libvirt_name"]) != "running"]
         undefined = [vm for vm in started if st["vms"][vm]["libvirt_name"] not in defined]
         # libvirt checks a domain's network when it starts, not when it is defined.

@@ -271,3 +271,19 @@ def test_bridge_nets_own_and_existing(lago, template, tmp_path, user_bridge):
     names = {l["ifname"] for l in json.loads(subprocess.run(
         ["ip", "-j", "link"], capture_output=True, text=True, check=True).stdout)}
     assert user_bridge in names and own["bridge"] not in names
+
+
+def test_a_missing_host_bridge_is_refused_before_anything_is_made(lago, template, tmp_path):
+    baseline = host_objects()
+    nets = {"lan": {"type": "nat"},
+            "ext": {"type": "bridge", "bridge": "tnosuchbr0", "gw": "192.168.237.1"}}
+    envfile = write_env(tmp_path, template, {"vm0": [{"net": "lan"}, {"net": "ext"}]},
+                        nets=nets)
+    proc = lago.run("up", envfile, check=False)
+    assert proc.returncode == 2
+    assert "host bridge 'tnosuchbr0' does not exist" in proc.stderr
+    assert host_objects() == baseline
+    # Refused before the workdir, a lease or a disk was made.
+    assert not os.path.exists(lago.workdir)
+    assert not os.path.isdir(lago.lease_dir) or not [
+        f for f in os.listdir(lago.lease_dir) if not f.startswith(".")]
