@@ -1,4 +1,6 @@
-"""Per-VM parallelism: run one function per item at once, in threads.
+"""Parallelism in threads: one function per item at once (each, settle; per VM), or one piece
+of work alongside a block of the caller's (alongside; e.g. networks starting while disks are
+made).
 
 ``CANCEL`` is set when the main thread is interrupted while workers run (Ctrl-C, SIGTERM):
 long waits in workers poll it, so they give up at once and the rollback does not wait for a
