@@ -131,6 +131,8 @@ class Prefix:
         if defined_nets is None:
             defined_nets = virsh.networks(self.uri)
         for name, net in self.state["nets"].items():
+            if defined_nets.get(net["libvirt_name"]) and net["type"] != "bridge":
+                continue  # up (a bridge net also needs its host bridge: looked at below)
             with step("Start network %s (%s)", name, net["subnet"], phase="network"):
                 self._ensure_network(name, net, defined_nets, undo)
 

@@ -25,6 +25,9 @@ def test_two_vm_env_comes_up_answers_ssh_and_is_destroyed_without_a_trace(lago, 
                                   "ssh-ready")} <= ended
     assert [e for e in evs if e["event"] == "fail"] == []
     assert all(e["seconds"] >= 0 for e in evs if e["event"] == "end")
+    # Once each: one network, started once (not again by start() once it is up).
+    ends = [(e["vm"], e["phase"]) for e in evs if e["event"] == "end"]
+    assert len(ends) == len(set(ends)), ends
     table = [line.split() for line in up.stdout.splitlines()]
     assert ["vm", "overlay", "define", "boot", "banner", "key-install", "ssh-ready"] in table
     assert {row[0] for row in table if len(row) == 7 and row[1].endswith("s")} == {"vm0", "vm1"}
