@@ -1,8 +1,9 @@
 """First configuration of the guests (SPEC §7), run by init once the overlays exist.
 
 ``sysprep``: one virt-sysprep run per VM on its boot disk's overlay (the template stays
-untouched), all VMs in parallel. The commands file and the root password file live in a
-private (0700) directory inside the prefix and are removed when the run ends.
+untouched), all VMs in parallel. The commands file (it holds the root password's hash) and
+the guest's new host keys live in a private (0700) directory inside the prefix and are
+removed when the run ends.
 """
 from __future__ import annotations
 
@@ -65,20 +66,18 @@ def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str,
             local = os.path.join(tmp, f"net{i}")
             _write_private(local, content)
             uploads.append((local, guest, mode))
-        pw_file = None
-        if dom.root_password:
-            pw_file = os.path.join(tmp, "root-password")
-            _write_private(pw_file, dom.root_password + "\n")
+        root_hash = openssl.password_hash(dom.root_password) if dom.root_password else None
         iqn = f"{IQN_BASE}:{addressing.short_id(uuid)}:{vm}"
         commands = guestfs.sysprep_commands(
-            hostname=vm, pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user, uploads=uploads,
+            hostname=vm, pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user,
+            root_hash=root_hash, uploads=uploads,
             host_keys=ssh.host_keys(tmp, f"root@{vm}"), selinux_relabel=fam == "el",
             iscsi_iqn=iqn)
         cmd_file = os.path.join(tmp, "commands")
         _write_private(cmd_file, commands)
-        LOG.debug("%s: sysprep commands (family %s):\n%s", vm, fam, commands)
-        guestfs.sysprep([(boot_disk["path"], boot_disk["format"])], cmd_file, pw_file,
-                        domain_type)
+        LOG.debug("%s: sysprep commands (family %s):\n%s", vm, fam,
+                  guestfs.masked_commands(commands))
+        guestfs.sysprep([(boot_disk["path"], boot_disk["format"])], cmd_file, domain_type)
 
 
 def seeds(paths: PrefixPaths, env: model.Env, uuid: str,

@@ -92,6 +92,7 @@ def assert_guest_facts(lago, vm, info):
                                  if a.get("family") == "inet"} for l in links}
     for nic in info["nics"]:
         assert nic["ip"] in by_mac.get(nic["mac"], set()), (vm, nic, by_mac)
+    return shadow
 
 
 def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, debian, tmp_path):
@@ -102,8 +103,17 @@ def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, deb
     print_steps(up.stderr)
 
     status = lago.json("status")
+    hashes = []
     for vm, info in status["vms"].items():
-        assert_guest_facts(lago, vm, info)
+        hashes.append(assert_guest_facts(lago, vm, info))
+        # The template's `127.0.1.1 debian-template` line names the clone now.
+        hosts = lago.run("ssh", vm, "--", "cat", "/etc/hosts").stdout.splitlines()
+        assert [line.split() for line in hosts if line.startswith("127.0.1.1")] == [
+            ["127.0.1.1", vm]], hosts
+        # root's key directory as sshd's StrictModes wants it.
+        assert lago.run("ssh", vm, "--", "stat", "-c", "%a %U", "/root/.ssh",
+                        "/root/.ssh/authorized_keys").stdout.split() == ["700", "root",
+                                                                         "600", "root"]
     # The two clones got their own SSH host keys (the template's were replaced).
     keys = {lago.run("ssh", vm, "--", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout
             for vm in status["vms"]}
@@ -118,7 +128,9 @@ def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, deb
     logs = os.path.join(status["path"], "logs")
     for name in os.listdir(logs):
         with open(os.path.join(logs, name), errors="replace") as fh:
-            assert PASSWORD not in fh.read(), name
+            text = fh.read()
+        assert PASSWORD not in text, name
+        assert not [h for h in hashes if h in text], name  # nor its hash
     # The commands and password files are gone once provisioning ends.
     assert not [n for n in os.listdir(status["path"]) if n.startswith(".sysprep-")]
     lago.run("destroy", "-y")
@@ -140,14 +152,17 @@ def test_cloud_init_from_a_store_template_gives_each_vm_the_same_facts(lago, deb
     assert lock["templates"]["debian"]["version"] == "12"
     assert lago.json("template", "gc", "--dry-run")["removed"] == []
     status = lago.json("status")
+    hashes = []
     for vm, info in status["vms"].items():
-        assert_guest_facts(lago, vm, info)
+        hashes.append(assert_guest_facts(lago, vm, info))
         # cloud-init did the work (not a leftover of the template).
         ci = lago.run("ssh", vm, "--", "cloud-init", "status", "--long", check=False).stdout
         assert "status: done" in ci and "DataSourceNoCloud" in ci, ci
     logs = os.path.join(status["path"], "logs")
     for name in os.listdir(logs):
         with open(os.path.join(logs, name), errors="replace") as fh:
-            assert PASSWORD not in fh.read(), name
+            text = fh.read()
+        assert PASSWORD not in text, name
+        assert not [h for h in hashes if h in text], name  # nor its hash
     lago.run("destroy", "-y")
     assert [r["name"] for r in lago.json("template", "gc")["removed"]] == ["debian"]

@@ -1,6 +1,8 @@
 """Provisioning: virt-sysprep argv and commands file, guest network files per distro family."""
 import os
 
+import pytest
+
 from lago import guestfs, netconfig, provision
 
 NIC0 = {"net": "lan", "ip": "192.168.201.2", "mac": "54:52:c0:a8:c9:02", "dev": "eth0"}
@@ -8,18 +10,11 @@ NIC1 = {"net": "stor", "ip": "192.168.202.7", "mac": "54:52:c0:a8:ca:07", "dev":
 SUBNETS = {"lan": "192.168.201.0/24", "stor": "192.168.202.0/24"}
 
 
-def test_sysprep_argv_reads_the_password_from_a_file_and_keeps_host_keys_to_the_commands():
-    argv = guestfs.sysprep_argv([("/p/images/vm0-root.qcow2", "qcow2")], "/p/.s/commands",
-                                "/p/.s/root-password")
+def test_sysprep_argv_names_only_disks_and_the_commands_file():
+    argv = guestfs.sysprep_argv([("/p/images/vm0-root.qcow2", "qcow2")], "/p/.s/commands")
     assert argv == ["virt-sysprep", "--quiet", "--operations", "defaults,-ssh-hostkeys",
                     "--format", "qcow2", "-a", "/p/images/vm0-root.qcow2",
-                    "--commands-from-file", "/p/.s/commands",
-                    "--root-password", "file:/p/.s/root-password"]
-
-
-def test_sysprep_argv_without_password_leaves_the_templates_password():
-    argv = guestfs.sysprep_argv([("/d.raw", "raw")], "/c")
-    assert "--root-password" not in argv and argv[-2:] == ["--commands-from-file", "/c"]
+                    "--commands-from-file", "/p/.s/commands"]
 
 
 def test_commands_file_sets_hostname_key_files_new_host_keys_and_relabels_last():
@@ -29,8 +24,13 @@ def test_commands_file_sets_hostname_key_files_new_host_keys_and_relabels_last()
                   "0600")], host_keys=["/p/.s/ssh_host_ed25519_key"], selinux_relabel=True,
         iscsi_iqn="iqn.2014-07.org.lago:ab12:vm0")
     lines = text.splitlines()
-    assert lines[0] == "hostname vm0"
-    assert "ssh-inject root:file:/p/id_rsa.pub" in lines
+    # No operation that starts Augeas in the appliance (hostname, ssh-inject, root-password).
+    assert lines[:3] == ["write /etc/hostname:vm0", "touch /etc/hosts",
+                         r"edit /etc/hosts:s/^(127\.0\.1\.1\s+).*$/${1}vm0/"]
+    assert not [line for line in lines if line.split()[0] in ("hostname", "ssh-inject")]
+    key = lines.index("upload /p/id_rsa.pub:/root/.ssh/authorized_keys")
+    assert lines[key - 2:key] == ["mkdir /root/.ssh", "chmod 0700:/root/.ssh"]
+    assert lines[key + 1] == "chmod 0600:/root/.ssh/authorized_keys"
     assert "mkdir /etc/NetworkManager/system-connections" in lines
     up = lines.index("upload /p/.s/net0:/etc/NetworkManager/system-connections/lago-eth0.nmconnection")
     assert lines[up + 1] == "chmod 0600:/etc/NetworkManager/system-connections/lago-eth0.nmconnection"
@@ -44,6 +44,25 @@ def test_commands_file_sets_hostname_key_files_new_host_keys_and_relabels_last()
     assert "write /etc/iscsi/initiatorname.iscsi:InitiatorName=iqn.2014-07.org.lago:ab12:vm0" in lines
     assert lines.index("mkdir /etc/cloud") < lines.index("touch /etc/cloud/cloud-init.disabled")
     assert lines[-1] == "selinux-relabel"
+
+
+def test_the_root_password_goes_in_as_a_hash_edited_into_shadow_and_is_not_logged():
+    text = guestfs.sysprep_commands(hostname="h", pubkey_file="/k",
+                                    root_hash="$6$s.Alt/$h4sH")
+    edit = [line for line in text.splitlines() if line.startswith("edit /etc/shadow:")]
+    # Perl would read $6 as a variable: every $ is escaped.
+    assert edit == [r"edit /etc/shadow:s{^root:[^:]*:}{root:\$6\$s.Alt/\$h4sH:}"]
+    assert "h4sH" not in guestfs.masked_commands(text)
+    assert "edit /etc/shadow:******" in guestfs.masked_commands(text)
+    # Nothing but a crypt hash is put into the expression.
+    with pytest.raises(ValueError):
+        guestfs.sysprep_commands(hostname="h", pubkey_file="/k", root_hash="x}; system(1)")
+
+
+def test_a_user_other_than_root_gets_the_key_by_ssh_inject():
+    text = guestfs.sysprep_commands(hostname="h", pubkey_file="/k", ssh_user="cloud")
+    assert "ssh-inject cloud:file:/k" in text.splitlines()
+    assert "/root/.ssh" not in text and "shadow" not in text
 
 
 def test_no_relabel_outside_el():
