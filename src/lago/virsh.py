@@ -30,8 +30,13 @@ def argv(uri: str, *args: str) -> List[str]:
 
 
 def call(uri: str, *args: str, input: Optional[str] = None, timeout: float = 120) -> str:
+    return _run(uri, *args, input=input, timeout=timeout).stdout
+
+
+def _run(uri: str, *args: str, input: Optional[str] = None,
+         timeout: float = 120) -> runner.Result:
     try:
-        return runner.run(argv(uri, *args), input=input, timeout=timeout).stdout
+        return runner.run(argv(uri, *args), input=input, timeout=timeout)
     except runner.CommandFailed as exc:
         if _NO_CONNECTION in exc.stderr.lower():
             # Not a failed step but no daemon at all: say so instead of virsh's last line.
@@ -175,9 +180,20 @@ def parse_inventory(text: str) -> Tuple[Dict[str, str], Dict[str, bool]]:
     return parse_list(doms), parse_net_list(nets)
 
 
+def check_command_string(stderr: str) -> None:
+    """virsh runs every command of a command string whatever the ones before did, and exits
+    with the last one's status: an earlier failure shows only as its ``error:`` lines."""
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    if errors:
+        raise ExternalError(f"virsh: {errors[-1][len('error:'):].strip()}",
+                            hint="run with --debug")
+
+
 def inventory(uri: str) -> Tuple[Dict[str, str], Dict[str, bool]]:
     """Every domain with its state and every network with whether it is active, in one call."""
-    return parse_inventory(call(uri, INVENTORY))
+    res = _run(uri, INVENTORY)
+    check_command_string(res.stderr)
+    return parse_inventory(res.stdout)
 
 
 def dumpxml(uri: str, name: str) -> Optional[str]:

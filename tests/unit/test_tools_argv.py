@@ -146,3 +146,12 @@ def test_a_network_is_defined_and_started_by_one_virsh_run():
     for bad in ("a b", "a;b", "a'b", 'a"b', "a\\b", ""):
         with pytest.raises(ValueError):
             virsh.net_define_start_command(bad)
+
+
+def test_a_failure_early_in_a_virsh_command_string_is_not_lost():
+    # virsh exits with the last command's status: the first one's error is only on stderr.
+    with pytest.raises(errors.ExternalError, match="virsh: internal error: no domains"):
+        virsh.check_command_string("error: failed to list domains\n"
+                                   "error: internal error: no domains\n")
+    virsh.check_command_string("")  # a clean run
+    virsh.check_command_string("warning: something to know\n")
