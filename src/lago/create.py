@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import (addressing, day2, events, host, iproute, leases, model, parallel, provision,
                qemu_img, readiness, spec, ssh, state, templates, virsh, workdir)
 from .config import Config
-from .env import LOG, Prefix, transaction
+from .env import LOG, Prefix, require_host_bridges, transaction
 from .errors import UsageError
 from .fsutil import unlink_if_present, write_atomic
 from .log import step
@@ -158,23 +158,11 @@ def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
         for dom in env.domains.values():
             dom.bootstrap, dom.provision = False, "none"
     user_key = UserKey(ssh_key) if ssh_key else None
-    _check_host_bridges(env)
+    require_host_bridges({name: net.bridge for name, net in env.nets.items() if net.bridge})
     templates.resolve(env, cfg.template_store, cfg.template_repo)
     prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
     os.makedirs(wd.root, exist_ok=True)
     return env, prefix, user_key
-
-
-def _check_host_bridges(env: model.Env) -> None:
-    """A net on an existing host bridge needs that bridge now (lago never creates it)."""
-    named = {name: net.bridge for name, net in env.nets.items() if net.bridge}
-    if not named:
-        return
-    links = iproute.link_names()
-    for name, bridge in named.items():
-        if bridge not in links:
-            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
-                             hint="create it first, or drop 'bridge:' to let lago make one")
 
 
 def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,

@@ -153,11 +153,11 @@ class Prefix:
         """A bridge net rides on a host bridge: lago's own (made here, removed with the env)
         or an existing one the env file names (never created or removed by lago)."""
         bridge = net["bridge"]
+        if not net.get("own_bridge"):
+            require_host_bridges({name: bridge})
+            return
         if bridge in iproute.link_names():
             return
-        if not net.get("own_bridge"):
-            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
-                             hint="create it first, or drop 'bridge:' to let lago make one")
         prefixlen = ipaddress.IPv4Network(net["subnet"]).prefixlen
         # Pushed first: add_bridge is three commands and may fail after the link exists.
         undo.push(f"remove bridge {bridge}", lambda: iproute.delete_link(bridge))
@@ -358,6 +358,18 @@ def transaction(prefix: Prefix) -> Iterator[Undo]:
             LOG.debug("command failed", exc_info=True)
             undo.rollback()
             raise
+
+
+def require_host_bridges(bridges: Dict[str, str]) -> None:
+    """Every existing host bridge an env's nets name ({net: bridge}) is there: lago never
+    creates those. Checked by up/init before anything is made, and again by start."""
+    if not bridges:
+        return
+    links = iproute.link_names()
+    for name, bridge in bridges.items():
+        if bridge not in links:
+            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
+                             hint="create it first, or drop 'bridge:' to let lago make one")
 
 
 def change(cfg: Config, wd: WorkdirPaths, prefix_name: str,
