@@ -27,7 +27,7 @@ import tempfile
 from typing import IO, Any, Dict, Iterator, List, Optional
 
 from .errors import ExternalError, NotFound, UsageError
-from .fsutil import flocked, read_json, write_json
+from .fsutil import flocked, read_json, read_small, write_json
 
 LOCK_TIMEOUT = 3600.0  # a download by another process may take that long
 CHUNK = 1 << 20
@@ -155,17 +155,29 @@ def import_stream(root: str, name: str, version: str, src: IO[bytes], *, fmt: st
     return meta
 
 
+def _unpacked(src: IO[bytes], xz: bool) -> Iterator[bytes]:
+    """``src`` in blocks of at most CHUNK bytes, unpacked if ``xz``. Each step unpacks at most
+    CHUNK bytes (``max_length``): a small .xz that expands to gigabytes (a bomb) streams
+    through this memory-bounded, and is hashed and refused like any wrong image."""
+    if not xz:
+        yield from iter(lambda: src.read(CHUNK), b"")
+        return
+    unpack = lzma.LZMADecompressor()
+    while not unpack.eof:
+        data = src.read(CHUNK) if unpack.needs_input else b""
+        if unpack.needs_input and not data:
+            raise ExternalError("the .xz stream ended early (truncated download?)")
+        block = unpack.decompress(data, max_length=CHUNK)
+        if block:
+            yield block
+
+
 def _copy(src: IO[bytes], dst: str, xz: bool) -> str:
     h = hashlib.sha256()
-    unpack = lzma.LZMADecompressor() if xz else None
     with open(dst, "wb") as out:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            if unpack is not None:
-                chunk = unpack.decompress(chunk)
+        for chunk in _unpacked(src, xz):
             h.update(chunk)
             out.write(chunk)
-        if unpack is not None and not unpack.eof:
-            raise ExternalError(f"{dst}: the .xz stream ended early (truncated download?)")
         out.flush()
         os.fsync(out.fileno())
     return h.hexdigest()
@@ -196,9 +208,8 @@ def live_users(root: str, name: str, version: str) -> List[str]:
     for f in sorted(os.listdir(users)) if os.path.isdir(users) else []:
         rec = read_json(os.path.join(users, f))
         try:
-            with open(rec["uuid_file"], encoding="utf-8") as fh:
-                if fh.read().strip() == rec["uuid"]:
-                    live.append(rec["prefix"])
+            if read_small(rec["uuid_file"], 4096).strip() == rec["uuid"]:
+                live.append(rec["prefix"])
         except OSError:
             continue
     return live

@@ -1,0 +1,312 @@
+"""The security model (README "Security model"), one attack per test: an env file from
+elsewhere, a guest, a template repo or another local user must not reach the host."""
+import errno
+import io
+import json
+import lzma
+import os
+import stat
+import tarfile
+import threading
+
+import pytest
+
+from lago import cli, exports, fsutil, guestfs, leases, spec, ssh, store, transfer
+from lago.errors import UsageError
+
+BASE = """
+nets: {lan: {}}
+domains:
+  vm0:
+    provision: none
+    nics: [{net: lan}]
+    disks: [{type: file, path: base.qcow2}]
+"""
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.qcow2").write_bytes(b"raw disk")
+    for var in list(os.environ):
+        if var.startswith("LAGO_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return tmp_path
+
+
+def validate(here, capsys, extra, disk=None):
+    text = BASE.replace("    provision: none", "    provision: none\n" + extra)
+    if disk:
+        text = text.replace("{type: file, path: base.qcow2}", disk)
+    (here / "env.yaml").write_text(text)
+    code = cli.main(["validate", "env.yaml"])
+    return code, capsys.readouterr().err
+
+
+# -- 1. ssh-user and groups reach argv, ssh_config, the commands file, the inventory ----------
+
+PROXY = "-oProxyCommand=touch /tmp/lago-pwned"
+NEWLINE_USER = "root\n    ProxyCommand touch /tmp/lago-pwned"
+
+
+@pytest.mark.parametrize("user", [PROXY, NEWLINE_USER, "a b", "u:file:/etc/shadow", "r@h",
+                                  "%n", "-l", ""])
+def test_an_ssh_user_that_is_no_login_name_is_refused_by_validate(here, capsys, user):
+    code, err = validate(here, capsys, f"    ssh-user: {json.dumps(user)}\n")
+    assert code == 2 and "ssh-user" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("group", ["web]\nvm0 ansible_ssh_common_args='-oProxyCommand=x'",
+                                   "a b", "[x]", "a=b", "-"])
+def test_an_ansible_group_that_would_add_inventory_lines_is_refused(here, capsys, group):
+    code, err = validate(here, capsys, f"    groups: [{json.dumps(group)}]\n")
+    assert code == 2 and "groups[0]" in err
+
+
+def test_usual_users_and_groups_still_validate(here, capsys):
+    for user in ("root", "cloud-user", "ec2-user", "Admin_1", "svc.deploy"):
+        code, err = validate(here, capsys, f"    ssh-user: {user}\n    groups: [all-web, db_1]\n")
+        assert code == 0, err
+
+
+def test_the_ssh_destination_follows_a_double_dash_and_a_hostile_user_is_refused():
+    t = ssh.Target("192.168.200.2", "root", "/k", "/kh")
+    argv = ssh.command_argv(t, ["id"])
+    assert argv[argv.index("--") + 1] == "root@192.168.200.2"
+    assert ssh.control_argv(t, "check")[-2:] == ["--", "root@192.168.200.2"]
+    for user in (PROXY, NEWLINE_USER):
+        bad = ssh.Target("192.168.200.2", user, "/k", "/kh")
+        with pytest.raises(UsageError):
+            ssh.command_argv(bad, ["id"])
+        with pytest.raises(UsageError):
+            ssh.control_argv(bad, "check")
+    with pytest.raises(UsageError):
+        ssh.command_argv(ssh.Target("-oProxyCommand=x", "root", "/k", "/kh"), ["id"])
+
+
+def facts(user="root", groups=("web",), key="/p/id_rsa"):
+    return {"key": key, "known_hosts": "/p/known_hosts", "control_dir": "/p/ssh",
+            "vms": {"vm0": {"ip": "192.168.200.2", "user": user, "groups": list(groups),
+                            "names": ["vm0", "vm0.lago.local"]}}}
+
+
+@pytest.mark.parametrize("make", [exports.ssh_config, exports.ansible_inventory])
+@pytest.mark.parametrize("f", [facts(user=NEWLINE_USER), facts(user="a b"),
+                               facts(groups=["web]\nvm0 ansible_user=x"]),
+                               facts(key="/p/k\"\n    ProxyCommand x")])
+def test_exports_refuse_values_that_would_add_lines_or_options(make, f):
+    with pytest.raises(UsageError):
+        make(f)
+
+
+def test_exports_of_plain_facts_are_unchanged():
+    text = exports.ssh_config(facts())
+    assert "    User root\n" in text and "ProxyCommand" not in text
+
+
+@pytest.mark.parametrize("kwargs", [{"ssh_user": "u\nedit /etc/passwd:s/x/y/"},
+                                    {"ssh_user": "u:file:/etc/shadow"},
+                                    {"hostname": "vm\nedit /etc/shadow:s/a/b/"},
+                                    {"uploads": [("/l\nrun-command id", "/g", "0644")]}])
+def test_the_commands_file_never_gets_a_line_from_a_value(kwargs):
+    args = {"hostname": "vm0", "pubkey_file": "/p/id_rsa.pub", **kwargs}
+    with pytest.raises(ValueError):
+        guestfs.sysprep_commands(**args)
+
+
+# -- 2. a guest's tar stream: no set-user-ID, no guest owner, no link out ---------------------
+
+def _tar(path, members):
+    with tarfile.open(path, "w") as tf:
+        for name, kind, extra in members:
+            info = tarfile.TarInfo(name)
+            data = b""
+            if kind == "sym":
+                info.type, info.linkname = tarfile.SYMTYPE, extra
+            elif kind == "dir":
+                info.type, info.mode = tarfile.DIRTYPE, extra
+            else:
+                data = b"#!/bin/sh\nid\n"
+                info.size, info.mode = len(data), extra
+                info.uid, info.gid, info.uname, info.gname = 4242, 4242, "x", "x"
+            tf.addfile(info, io.BytesIO(data))
+
+
+def test_unpack_drops_special_mode_bits_and_the_guests_owner(tmp_path):
+    tar = str(tmp_path / "t.tar")
+    _tar(tar, [("d", "dir", 0o3777), ("d/suid", "file", 0o4755), ("d/sgid", "file", 0o2750)])
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    assert transfer.unpack(tar, str(dest)) == []
+    for name, mode in (("d/suid", 0o755), ("d/sgid", 0o750), ("d", 0o777)):
+        st = os.lstat(dest / name)
+        assert stat.S_IMODE(st.st_mode) == mode, name
+        assert st.st_uid == os.geteuid()
+
+
+def _links_out(root):
+    root = os.path.realpath(root)
+    out = []
+    for top, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            real = os.path.realpath(path)
+            if os.path.islink(path) and real != root and not real.startswith(root + os.sep):
+                out.append(os.path.relpath(path, root))
+    return out
+
+
+@pytest.mark.parametrize("members", [
+    [("a", "sym", "."), ("a/esc", "sym", "..")],
+    [("a", "sym", "."), ("a/a/esc", "sym", "../..")],
+    [("d", "dir", 0o755), ("d/sub", "dir", 0o755), ("x", "sym", "d/sub/../.."),
+     ("d/sub", "sym", ".")],
+    [("x", "sym", "y/.."), ("y", "sym", ".")],
+])
+def test_no_pair_of_links_makes_a_link_out_of_the_destination(tmp_path, members):
+    tar = str(tmp_path / "t.tar")
+    _tar(tar, members)
+    dest = tmp_path / "box" / "dest"
+    dest.mkdir(parents=True)
+    transfer.unpack(tar, str(dest))
+    assert _links_out(dest) == []
+
+
+def test_a_copied_entry_links_nowhere_outside_itself(tmp_path):
+    tar = str(tmp_path / "t.tar")
+    _tar(tar, [("top", "dir", 0o755), ("top/a", "sym", "."), ("top/a/esc", "sym", ".."),
+               ("top/in", "sym", "a"), ("other", "sym", "top")])
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    refused = transfer.unpack(tar, str(dest), top="top")
+    assert _links_out(dest / "top") == [] and "other" in refused
+    assert os.readlink(dest / "top" / "in") == "a"
+
+
+# -- 3. and 9. lock files: never through a link, never others' to hold ------------------------
+
+def test_a_lock_file_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    os.symlink(victim, tmp_path / ".lock")
+    with pytest.raises(UsageError):
+        with fsutil.flocked(str(tmp_path / ".lock"), 1, "x"):
+            pass
+    assert victim.read_text() == "precious"
+
+
+def test_a_lock_file_hard_linked_to_another_file_is_locked_but_not_written(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    os.link(victim, tmp_path / ".lock")
+    with fsutil.flocked(str(tmp_path / ".lock"), 1, "x"):
+        pass
+    assert victim.read_text() == "precious"
+
+
+def test_a_fifo_in_place_of_a_lock_file_is_refused(tmp_path):
+    os.mkfifo(tmp_path / ".lock")
+    with pytest.raises(UsageError):
+        with fsutil.flocked(str(tmp_path / ".lock"), 1, "x"):
+            pass
+
+
+def test_the_lease_lock_file_is_private_even_when_an_older_lago_made_it(tmp_path):
+    lease_dir = str(tmp_path / "subnets")
+    owner = leases.Owner("/p", str(tmp_path / "uuid"), "u1")
+    (tmp_path / "uuid").write_text("u1\n")
+    pool = leases.parse_pool("192.168.200.0/24")
+    leases.acquire(lease_dir, pool, owner, [None])
+    lock = os.path.join(lease_dir, ".lock")
+    assert stat.S_IMODE(os.stat(lock).st_mode) == 0o600
+    os.chmod(lock, 0o644)
+    leases.release(lease_dir, "u1")
+    assert stat.S_IMODE(os.stat(lock).st_mode) == 0o600
+
+
+# -- 4. lease files that lie ---------------------------------------------------------------------
+
+def _lease(lease_dir, name, **data):
+    os.makedirs(lease_dir, exist_ok=True)
+    with open(os.path.join(lease_dir, name), "w") as fh:
+        json.dump(data, fh)
+
+
+def test_a_lease_naming_another_subnet_cannot_make_prune_delete_a_live_lease(tmp_path):
+    lease_dir = str(tmp_path / "subnets")
+    (tmp_path / "uuid").write_text("live\n")
+    pool = leases.parse_pool("192.168.200.0/23")
+    live = leases.Owner("/p", str(tmp_path / "uuid"), "live")
+    got = leases.acquire(lease_dir, pool, live, [None])
+    assert [str(s) for s in got] == ["192.168.200.0/24"]
+    # A stale file whose content claims the live subnet.
+    _lease(lease_dir, "192.168.201.0.json", subnet="192.168.200.0/24", uuid_path="/nope",
+           uuid="gone")
+    leases.prune(lease_dir)
+    assert os.path.exists(os.path.join(lease_dir, "192.168.200.0.json"))
+    mine = [l for l in leases.list_leases(lease_dir) if l.uuid == "live"]
+    assert [str(l.subnet) for l in mine] == ["192.168.200.0/24"] and not mine[0].stale
+
+
+def test_a_lease_naming_another_subnet_takes_nothing_over(tmp_path):
+    lease_dir = str(tmp_path / "subnets")
+    (tmp_path / "uuid").write_text("evil\n")
+    _lease(lease_dir, "192.168.201.0.json", subnet="192.168.200.0/24",
+           uuid_path=str(tmp_path / "uuid"), uuid="evil")
+    held = {str(l.subnet): l.stale for l in leases.list_leases(lease_dir)}
+    assert held == {"192.168.201.0/24": True}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_a_lease_owner_path_naming_a_fifo_or_dev_zero_neither_hangs_nor_fills_memory(
+        tmp_path, kind):
+    lease_dir = str(tmp_path / "subnets")
+    owner = str(tmp_path / "fifo")
+    if kind == "fifo":
+        os.mkfifo(owner)
+    else:
+        owner = "/dev/zero"
+    _lease(lease_dir, "192.168.200.0.json", subnet="192.168.200.0/24", uuid_path=owner, uuid="u")
+    result = []
+    t = threading.Thread(target=lambda: result.append(leases.list_leases(lease_dir)), daemon=True)
+    t.start()
+    t.join(10)
+    assert result and [l.stale for l in result[0]] == [True]
+
+
+def test_read_small_refuses_what_is_not_a_small_plain_file(tmp_path):
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 100)
+    with pytest.raises(OSError) as exc:
+        fsutil.read_small(str(big), 10)
+    assert exc.value.errno == errno.EFBIG
+    with pytest.raises(OSError):
+        fsutil.read_small("/dev/zero")
+
+
+# -- 5. an .xz bomb ----------------------------------------------------------------------------
+
+def test_an_xz_bomb_is_unpacked_in_bounded_steps(tmp_path, monkeypatch):
+    bomb = lzma.compress(b"\0" * (64 << 20), preset=9)  # 64 MiB from ~10 KB
+    seen = []
+    real = lzma.LZMADecompressor
+
+    class Watched:
+        def __init__(self):
+            self.inner = real()
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def decompress(self, data, max_length=-1):
+            out = self.inner.decompress(data, max_length)
+            seen.append(len(out))
+            return out
+    monkeypatch.setattr(lzma, "LZMADecompressor", Watched)
+    with pytest.raises(Exception) as exc:
+        store.import_stream(str(tmp_path / "store"), "t", "1", io.BytesIO(bomb), fmt="raw",
+                            source="x", label="bomb", expected_sha256="0" * 64, xz=True)
+    assert "sha256 mismatch" in str(exc.value)
+    assert seen and max(seen) <= store.CHUNK
+    assert not os.path.exists(tmp_path / "store" / "t" / "1")
