@@ -111,8 +111,9 @@ def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, An
             files.append(os.path.join(tmp, name))
             _write_private(files[-1], text)
         isoimage.create(iso, cloudinit.VOLUME_ID, files)
-    # QEMU (an unprivileged user) reads it; it holds a password hash only.
-    os.chmod(iso, 0o644)
+    # It holds the root password's hash: the owner's alone (libvirt gives it to QEMU's
+    # user while the VM runs, as it does the overlays).
+    os.chmod(iso, 0o600)
     return iso
 
 

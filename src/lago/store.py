@@ -26,11 +26,13 @@ import shutil
 import tempfile
 from typing import IO, Any, Dict, Iterator, List, Optional
 
+from . import imagefile
 from .errors import ExternalError, NotFound, UsageError
 from .fsutil import flocked, read_json, read_small, write_json
 
 LOCK_TIMEOUT = 3600.0  # a download by another process may take that long
 CHUNK = 1 << 20
+sniff_format = imagefile.sniff
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,79}$")
 
 
@@ -59,12 +61,6 @@ def locked(root: str, name: str) -> Iterator[None]:
     os.makedirs(locks, exist_ok=True)
     with flocked(os.path.join(locks, f"{name}.lock"), LOCK_TIMEOUT, f"template '{name}'"):
         yield
-
-
-def sniff_format(path: str) -> str:
-    """qcow2 by its magic, else raw: the only two formats env files allow (SPEC §4)."""
-    with open(path, "rb") as fh:
-        return "qcow2" if fh.read(4) == b"QFI\xfb" else "raw"
 
 
 def sha256_file(path: str) -> str:
@@ -141,6 +137,7 @@ def import_stream(root: str, name: str, version: str, src: IO[bytes], *, fmt: st
                                 f"got {digest}; nothing was stored",
                                 hint="the repo index or the download is wrong; try again or "
                                      "ask the repo's owner")
+        fmt = _checked_format(os.path.join(tmp, "image"), label)
         os.chmod(os.path.join(tmp, "image"), 0o644)
         meta = {"name": name, "version": version, "sha256": digest, "format": fmt,
                 "timestamp": timestamp or now_version(), "source": source,
@@ -153,6 +150,19 @@ def import_stream(root: str, name: str, version: str, src: IO[bytes], *, fmt: st
         raise
     meta["path"] = image_path(root, name, version)
     return meta
+
+
+def _checked_format(path: str, label: str) -> str:
+    """The image's format as its content shows it (not as a repo says: a qcow2 stored as
+    raw, or the other way round, would be read wrongly). A template stands alone: a qcow2
+    that names a backing or data file would show that host file to every guest made from
+    it, and an export would copy that file into its flattened image."""
+    refs = imagefile.references(path)
+    if refs:
+        raise UsageError(f"{label}: the image refers to other files ({', '.join(refs)}); "
+                         "a template must stand alone; nothing was stored",
+                         hint="flatten it first: qemu-img convert -O qcow2 IN OUT")
+    return imagefile.sniff(path)
 
 
 def _unpacked(src: IO[bytes], xz: bool) -> Iterator[bytes]:

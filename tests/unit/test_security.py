@@ -310,3 +310,167 @@ def test_an_xz_bomb_is_unpacked_in_bounded_steps(tmp_path, monkeypatch):
     assert "sha256 mismatch" in str(exc.value)
     assert seen and max(seen) <= store.CHUNK
     assert not os.path.exists(tmp_path / "store" / "t" / "1")
+
+
+# -- 6. images that name host files; bundles ----------------------------------------------------
+
+def qcow2(path, backing=None, data_file=None):
+    """A minimal qcow2 v3 header naming a backing file and/or an external data file."""
+    import struct
+    ext = b""
+    if data_file:
+        name = data_file.encode()
+        ext += struct.pack(">II", 0x44415441, len(name)) + name + b"\0" * (-len(name) % 8)
+    ext += struct.pack(">II", 0, 0)
+    head_len = 104
+    back = backing.encode() if backing else b""
+    back_off = head_len + len(ext) if backing else 0
+    incompatible = 1 << 2 if data_file else 0
+    head = struct.pack(">4sIQIIQIIQQIIQQQQII", b"QFI\xfb", 3, back_off, len(back), 16,
+                       1 << 20, 0, 0, 0, 0, 0, 0, 0, incompatible, 0, 0, 4, head_len)
+    assert len(head) == head_len
+    with open(path, "wb") as fh:
+        fh.write(head + ext + back + b"\0" * 4096)
+
+
+@pytest.mark.parametrize("refs", [{"backing": "/etc/hostname"}, {"backing": "../../x"},
+                                  {"data_file": "/etc/shadow"}])
+def test_template_add_refuses_an_image_that_names_a_host_file(here, capsys, monkeypatch, refs):
+    monkeypatch.setenv("LAGO_TEMPLATE_STORE", str(here / "store"))
+    qcow2(here / "evil.qcow2", **refs)
+    assert cli.main(["template", "add", "evil", str(here / "evil.qcow2")]) == 2
+    assert "refers to other files" in capsys.readouterr().err
+    assert store.entries(str(here / "store")) == []
+    qcow2(here / "fine.qcow2")
+    assert cli.main(["template", "add", "fine", str(here / "fine.qcow2")]) == 0
+
+
+def test_a_disk_said_to_be_raw_is_never_probed_into_qcow2():
+    from lago import create, model
+    raw = model.Disk(name="d", dev="vda", type="file", format="raw", path="/x")
+    assert create.base_format_of(raw, probed="qcow2") == "raw"
+    default = model.Disk(name="d", dev="vda", type="file", path="/x")
+    assert create.base_format_of(default, probed="raw") == "raw"
+    assert create.base_format_of(default, probed="qcow2") == "qcow2"
+
+
+def make_bundle(here, disk_path="vm0-root.qcow2", backing=None):
+    out = here / "bundle"
+    out.mkdir()
+    qcow2(out / "vm0-root.qcow2", backing=backing)
+    doc = {"nets": {"lan": {}}, "domains": {"vm0": {
+        "provision": "none", "nics": [{"net": "lan"}],
+        "disks": [{"name": "root", "type": "file", "path": disk_path, "format": "qcow2"}]}}}
+    (out / "env.json").write_text(json.dumps(doc))
+    import hashlib
+    digest = hashlib.sha256((out / "vm0-root.qcow2").read_bytes()).hexdigest()
+    (out / "SHA256SUMS").write_text(f"{digest}  vm0-root.qcow2\n")
+    return out
+
+
+def test_a_bundle_as_exported_validates(here, capsys):
+    out = make_bundle(here, backing="/var/lib/lago/store/t/1/image")  # layered: absolute
+    assert cli.main(["validate", str(out / "env.json")]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("attack", ["host-path", "tampered", "relative-backing", "bad-sums"])
+def test_a_bundle_reaches_no_host_file_and_is_used_only_as_exported(here, capsys, attack):
+    (here / "secret").write_text("root:x:0:0")
+    if attack == "host-path":
+        out = make_bundle(here, disk_path="../secret")
+    elif attack == "relative-backing":
+        out = make_bundle(here, backing="../secret")
+    else:
+        out = make_bundle(here)
+        if attack == "tampered":
+            with open(out / "vm0-root.qcow2", "ab") as fh:
+                fh.write(b"changed")
+        else:
+            (out / "SHA256SUMS").write_text(f"{'0' * 64}  ../secret\n")
+    assert cli.main(["validate", str(out / "env.json")]) == 2
+    assert "SHA256SUMS" in capsys.readouterr().err
+    assert cli.main(["-w", str(here / "w"), "init", str(out / "env.json")]) == 2
+    assert not (here / "w").exists()
+
+
+# -- 7. template repo indexes ----------------------------------------------------------------------
+
+from test_store import SHA, http_repo, _Handler  # noqa: E402,F401  (the 127.0.0.1 repo)
+
+
+def serve_index(served, versions):
+    (served / "index.json").write_text(json.dumps({"templates": {"deb": {"versions": versions}}}))
+
+
+def test_an_http_index_cannot_point_at_a_local_file(tmp_path, http_repo):
+    from lago import repo
+    from lago.errors import ExternalError
+    url, served = http_repo
+    secret = tmp_path / "secret"
+    secret.write_text("root:x:0:0")
+    import hashlib
+    leaked = hashlib.sha256(secret.read_bytes()).hexdigest()
+    serve_index(served, {"1": {"source": f"file://{secret}", "sha256": "0" * 64}})
+    with pytest.raises(ExternalError) as exc:
+        repo.fetch(str(tmp_path / "store"), url, "deb", "1")
+    assert leaked not in str(exc.value) and "may not point" in str(exc.value)
+
+
+def test_an_index_version_cannot_become_a_path_out_of_the_store(tmp_path, http_repo):
+    from lago import repo
+    from lago.errors import ExternalError
+    url, served = http_repo
+    root = tmp_path / "a" / "store"
+    (root / ".downloads" / "deb-x").mkdir(parents=True)  # so the '..'s can resolve
+    version = "x/../../../escaped"
+    serve_index(served, {version: {"handle": "deb.qcow2", "sha256": SHA}})
+    with pytest.raises(ExternalError):
+        repo.fetch(str(root), url, "deb", version)
+    assert [f for _, _, files in os.walk(tmp_path) for f in files if "escaped" in f] == []
+
+
+@pytest.mark.parametrize("templates", [{"deb": []}, {"deb": {"versions": []}},
+                                       {"deb": {"versions": {"1": "x"}}},
+                                       {"deb": {"versions": {"1": {"sha256": 5}}}},
+                                       {"deb": {"versions": {"1": {"handle": ["x"],
+                                                                   "sha256": SHA}}}}])
+def test_a_malformed_index_is_an_error_not_a_traceback(tmp_path, http_repo, templates):
+    from lago import repo
+    from lago.errors import ExternalError
+    url, served = http_repo
+    (served / "index.json").write_text(json.dumps({"templates": templates}))
+    with pytest.raises(ExternalError):
+        repo.fetch(str(tmp_path / "store"), url, "deb", "1")
+
+
+# -- 8. template_name is a store name --------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["../../etc", "/etc/passwd", "a/../../b", ".hidden"])
+def test_a_template_name_with_a_path_in_it_is_refused(here, name):
+    from lago.errors import SpecError
+    (here / "env.yaml").write_text(BASE.replace(
+        "{type: file, path: base.qcow2}", f"{{type: template, template_name: {json.dumps(name)}}}"))
+    with pytest.raises(SpecError) as exc:
+        spec.load_env(str(here / "env.yaml"))
+    assert "template_name" in str(exc.value.problems)
+
+
+# -- 10. the debug log --------------------------------------------------------------------------------
+
+def test_the_debug_log_is_private_from_the_start_and_never_written_through_a_link(tmp_path):
+    from lago import log
+    victim = tmp_path / "victim"
+    victim.write_text("x")
+    os.chmod(victim, 0o644)
+    os.symlink(victim, tmp_path / "lago.log")
+    with pytest.raises(OSError):
+        log.attach_file(str(tmp_path / "lago.log"))
+    assert stat.S_IMODE(os.stat(victim).st_mode) == 0o644 and victim.read_text() == "x"
+    old = os.umask(0)
+    try:
+        path = str(tmp_path / "new.log")
+        log.attach_file(path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        os.umask(old)
+        log.detach_file(str(tmp_path / "new.log"))
