@@ -90,10 +90,10 @@ def test_collect_and_copy_from_a_hostile_guest_and_private_disks(lago, template,
 
     # The guest's own files: a set-user-ID root program and a file of uid 4242, sent by
     # the guest's real tar.
-    lago.run("ssh", "vm0", "--", "sh", "-c",
-             "mkdir /root/loot && cp /bin/busybox /root/loot/suid && chmod 4755 /root/loot/suid"
-             " && echo x > /root/loot/theirs && chown 4242:4242 /root/loot/theirs"
-             " && chmod 2644 /root/loot/theirs")
+    guest_files = ["mkdir /root/loot", "cp /bin/busybox /root/loot/suid",
+                   "chmod 4755 /root/loot/suid", "echo x > /root/loot/theirs",
+                   "chown 4242:4242 /root/loot/theirs", "chmod 2644 /root/loot/theirs"]
+    lago.run("ssh", "vm0", "--", "sh", "-c", " && ".join(guest_files))
     real = tmp_path / "real"
     lago.run("collect", "--output", str(real))
     assert sorted(check_landed(real / "vm0")) == ["loot", "root", "suid", "theirs"]

@@ -116,12 +116,14 @@ def test_hostile_values_bound_for_argv_or_line_based_files_are_rejected(here, ca
 
 
 @pytest.mark.parametrize("value", ["a\x07b", "a\x00b", "\x1b[2J", "a\nb", "a\rb", "\x7f"])
-@pytest.mark.parametrize("slot", ["cmdline", "distro", "artifacts", "dns_records"])
+@pytest.mark.parametrize("slot", ["cmdline", "distro", "artifacts", "dns_records", "kernel"])
 def test_control_characters_in_free_text_that_reaches_xml_or_files_are_rejected(
         here, capsys, value, slot):
     text = BASE
     if slot == "cmdline":
         text += f"    boot: {{kernel: base.qcow2, cmdline: {yaml_str(value)}}}\n"
+    elif slot == "kernel":
+        text += f"    boot: {{kernel: {yaml_str('base.qcow2' + value)}}}\n"
     elif slot == "distro":
         text += f"    distro: {yaml_str(value)}\n"
     elif slot == "artifacts":

@@ -14,25 +14,7 @@ import pytest
 from lago import cli, exports, fsutil, guestfs, leases, spec, ssh, store, transfer
 from lago.errors import UsageError
 
-BASE = """
-nets: {lan: {}}
-domains:
-  vm0:
-    provision: none
-    nics: [{net: lan}]
-    disks: [{type: file, path: base.qcow2}]
-"""
-
-
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "base.qcow2").write_bytes(b"raw disk")
-    for var in list(os.environ):
-        if var.startswith("LAGO_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return tmp_path
+from test_hostile import BASE, here  # noqa: E402,F401  (an env file and a clean cwd)
 
 
 def validate(here, capsys, extra, disk=None):
@@ -118,19 +100,15 @@ def test_the_commands_file_never_gets_a_line_from_a_value(kwargs):
 # -- 2. a guest's tar stream: no set-user-ID, no guest owner, no link out ---------------------
 
 def _tar(path, members):
+    """members: (name, "file"|"dir"|"sym", mode or link target); files of uid 4242."""
+    types = {"sym": tarfile.SYMTYPE, "dir": tarfile.DIRTYPE, "file": tarfile.REGTYPE}
     with tarfile.open(path, "w") as tf:
         for name, kind, extra in members:
+            body = b"#!/bin/sh\nid\n" if kind == "file" else b""
             info = tarfile.TarInfo(name)
-            data = b""
-            if kind == "sym":
-                info.type, info.linkname = tarfile.SYMTYPE, extra
-            elif kind == "dir":
-                info.type, info.mode = tarfile.DIRTYPE, extra
-            else:
-                data = b"#!/bin/sh\nid\n"
-                info.size, info.mode = len(data), extra
-                info.uid, info.gid, info.uname, info.gname = 4242, 4242, "x", "x"
-            tf.addfile(info, io.BytesIO(data))
+            info.type, info.size, info.uid, info.gid = types[kind], len(body), 4242, 4242
+            info.linkname, info.mode = (extra, 0o777) if kind == "sym" else ("", extra)
+            tf.addfile(info, io.BytesIO(body))
 
 
 def test_unpack_drops_special_mode_bits_and_the_guests_owner(tmp_path):
@@ -147,14 +125,9 @@ def test_unpack_drops_special_mode_bits_and_the_guests_owner(tmp_path):
 
 def _links_out(root):
     root = os.path.realpath(root)
-    out = []
-    for top, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = os.path.join(top, name)
-            real = os.path.realpath(path)
-            if os.path.islink(path) and real != root and not real.startswith(root + os.sep):
-                out.append(os.path.relpath(path, root))
-    return out
+    paths = (os.path.join(top, n) for top, dirs, files in os.walk(root) for n in dirs + files)
+    return [p for p in paths if os.path.islink(p)
+            and not transfer.inside(root, os.path.realpath(p))]
 
 
 @pytest.mark.parametrize("members", [
