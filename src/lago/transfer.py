@@ -140,6 +140,8 @@ def _write(tf: tarfile.TarFile, m: tarfile.TarInfo, root: str, limit: str) -> st
     """A file or hard link, created afresh (never through a link, never with the guest's
     owner or special bits). Returns why it was refused, or ''."""
     target = os.path.join(root, m.name)
+    if os.path.isdir(target) and not os.path.islink(target):
+        return "a directory of that name exists"
     os.makedirs(os.path.dirname(target), exist_ok=True)
     _clear(target)
     if m.islnk():

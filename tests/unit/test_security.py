@@ -447,3 +447,11 @@ def test_the_debug_log_is_private_from_the_start_and_never_written_through_a_lin
     finally:
         os.umask(old)
         log.detach_file(str(tmp_path / "new.log"))
+
+
+def test_a_file_over_a_directory_of_the_stream_is_refused_not_a_traceback(tmp_path):
+    tar = str(tmp_path / "t.tar")
+    _tar(tar, [("d", "dir", 0o755), ("d", "file", 0o644), ("d", "sym", ".")])
+    (tmp_path / "dest").mkdir()
+    assert transfer.unpack(tar, str(tmp_path / "dest")) == ["d", "d"]
+    assert os.path.isdir(tmp_path / "dest" / "d")
