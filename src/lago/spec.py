@@ -109,7 +109,6 @@ class _Checker:
             self.bad(loc, f"{what} {path} does not exist")
         return path
 
-
     def text(self, value: Optional[str], loc: Tuple[Any, ...],
              allow_newlines: bool = False) -> Optional[str]:
         """``value`` unless it holds a control character (XML cannot carry them, and a line
