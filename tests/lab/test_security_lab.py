@@ -10,12 +10,16 @@ import yaml
 
 from conftest import write_env
 
-# The guest's tar, replaced: `collect` (tar -c ... -C / PATHS) and `copy-from`
-# (tar -c ... -C DIR NAME) get crafted streams; anything else is the real tar.
-FAKE_TAR = """#!/bin/sh
-if [ "$1" = -c ] && [ "$5" = / ]; then exec cat /root/collect.tar; fi
-if [ "$1" = -c ]; then exec cat /root/copy.tar; fi
-exec busybox tar "$@"
+# The guest answers lago's ssh commands itself (a forced command for the env's key): the
+# tar that `collect` (tar -c ... -C / PATHS) and `copy-from` (tar -c ... -C DIR NAME) ask
+# for becomes a crafted stream; anything else runs as asked. (Replacing /bin/tar would not
+# do: busybox's shell runs its own tar applet whatever the PATH holds.)
+FORCED = """#!/bin/sh
+case "$SSH_ORIGINAL_COMMAND" in
+  "tar -c -f - -C / "*) exec cat /root/collect.tar ;;
+  "tar -c -f - -C /root "*) exec cat /root/copy.tar ;;
+esac
+exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
 """
 
 
@@ -82,7 +86,8 @@ def test_collect_and_copy_from_a_hostile_guest_and_private_disks(lago, template,
     assert stat.S_IMODE(os.stat(images).st_mode) == 0o711
     for name in os.listdir(images):
         assert stat.S_IMODE(os.stat(os.path.join(images, name)).st_mode) == 0o600, name
-    assert stat.S_IMODE(os.stat(os.path.join(prefix, "logs", "lago.log")).st_mode) == 0o600
+    for name in ("logs/lago.log", "id_rsa", "env.json"):
+        assert stat.S_IMODE(os.stat(os.path.join(prefix, name)).st_mode) == 0o600, name
     lago.run("start", "vm0")
     # QEMU opens a 0600 seed ISO too (vm1 never finishes cloud-init: not waited for).
     lago.run("start", "--no-wait", "vm1")
@@ -102,19 +107,25 @@ def test_collect_and_copy_from_a_hostile_guest_and_private_disks(lago, template,
     # Then the guest lies: crafted streams with the link pair.
     crafted(tmp_path / "collect.tar", "root/loot", 4)  # DIR/vm0/root/loot/out -> ../../../..
     crafted(tmp_path / "copy.tar", "loot", 2)  # DIR/loot/out -> ../..
-    (tmp_path / "tar").write_text(FAKE_TAR)
-    for name in ("collect.tar", "copy.tar", "tar"):
+    (tmp_path / "forced").write_text(FORCED)
+    for name in ("collect.tar", "copy.tar", "forced"):
         lago.run("copy-to", "vm0", str(tmp_path / name), "/root")
-    lago.run("ssh", "vm0", "--", "sh", "-c",
-             "chmod 755 /root/tar && rm /bin/tar && cp /root/tar /bin/tar")
+    lago.run("ssh", "vm0", "--", "sh", "-c", "chmod 755 /root/forced && sed -i "
+             "'s|^ssh-|command=\"/root/forced\" ssh-|' /root/.ssh/authorized_keys && sync")
+    # A new boot: lago's next ssh is a new login, which the forced command then answers.
+    lago.run("stop", "vm0")
+    lago.run("start", "vm0")
 
     out = tmp_path / "out"
     lago.run("collect", "--output", str(out))
     landed = check_landed(out)  # DIR itself: nothing links out of it
     assert links_out(out / "vm0") == [] and "suid" in landed
+    # The crafted stream did arrive: its harmless `a -> .` is there.
+    assert os.readlink(out / "vm0" / "root" / "loot" / "a") == "."
     box = tmp_path / "box"
     box.mkdir()
     lago.run("copy-from", "vm0", "/root/loot", str(box))
     assert "suid" in check_landed(box) and links_out(box / "loot") == []
+    assert os.readlink(box / "loot" / "a") == "."
     assert os.listdir(box) == ["loot"]
     lago.run("destroy", "-y")
