@@ -67,10 +67,10 @@ def flocked(path: str, timeout: float, what: str,
                 # The holder deleted the file (destroy removes the prefix): a lock on the old
                 # inode excludes nobody, so lock whatever file the path names now.
                 os.close(fd)
+                fd = -1  # closed: if the reopening fails, there is nothing to close
                 try:
                     fd = _open_lock(path)
                 except FileNotFoundError:
-                    fd = -1
                     raise NotFound(f"{what} was removed while this command waited for it "
                                    "(another lago process destroyed it)") from None
                 continue
