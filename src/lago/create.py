@@ -17,8 +17,8 @@ import shutil
 import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import (addressing, day2, events, host, iproute, leases, model, parallel, provision,
-               qemu_img, readiness, spec, ssh, state, templates, virsh, workdir)
+from . import (addressing, bundle, day2, events, host, iproute, leases, model, parallel,
+               provision, qemu_img, readiness, spec, ssh, state, templates, virsh, workdir)
 from .config import Config
 from .env import LOG, Prefix, require_host_bridges, transaction
 from .errors import UsageError
@@ -27,6 +27,9 @@ from .log import step
 from .paths import WorkdirPaths
 from .undo import Undo
 from .workdir import clear_prefix
+
+IMAGES_MODE = 0o711
+OVERLAY_MODE = 0o600
 
 
 class UserKey:
@@ -53,6 +56,8 @@ def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
     _forget_abandoned(prefix)
     for d in (p.root, p.images, p.logs):
         os.makedirs(d, exist_ok=True)
+    # QEMU (libvirt's unprivileged user) must pass through to the overlays, nobody list them.
+    os.chmod(p.images, IMAGES_MODE)
     uuid = str(uuidlib.uuid4())
     # Every undo step is pushed before its action: an interrupt between the two must not
     # leave the thing behind (each undo tolerates a thing that was never made).
@@ -135,11 +140,21 @@ def _create_disks(prefix: Prefix, dom: model.Domain, undo: Undo) -> List[Dict[st
                 qemu_img.create(path, fmt=disk.format, size=disk.size)
                 entry["format"] = disk.format
             else:
-                base_format = qemu_img.info(disk.path)["format"]
+                base_format = base_format_of(disk, qemu_img.info(disk.path)["format"])
                 qemu_img.create(path, backing=disk.path, backing_fmt=base_format)
                 entry["base_format"] = base_format
+            # The overlay will hold the guest's host keys and password hash: the owner's
+            # alone (libvirt gives it to QEMU's user while the VM runs and takes it back).
+            os.chmod(path, OVERLAY_MODE)
             out.append(entry)
         return out
+
+
+def base_format_of(disk: model.Disk, probed: str) -> str:
+    """The format an overlay reads its base as. A disk said to be raw is read as raw: a raw
+    disk's content is its guest's to write, and a guest that wrote a qcow2 header naming a
+    host file into it would have that file read next time, if the format were probed."""
+    return "raw" if disk.format == "raw" else probed
 
 
 def _set_current(wd: WorkdirPaths, prefix: Prefix, undo: Undo) -> None:
@@ -161,6 +176,8 @@ def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
     require_host_bridges({name: net.bridge for name, net in env.nets.items() if net.bridge})
     templates.resolve(env, cfg.template_store, cfg.template_repo)
     prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
+    if not prefix.initialized:
+        bundle.check(env)  # hashes every listed disk: once, when the env is made
     os.makedirs(wd.root, exist_ok=True)
     return env, prefix, user_key
 
@@ -223,6 +240,7 @@ def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
     """The env file checked exactly as up/init check it (and its templates, given ``cfg``);
     touches nothing."""
     env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    bundle.check(env)
     if cfg is not None:
         templates.check(env, cfg.template_store, cfg.template_repo)
     return env

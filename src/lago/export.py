@@ -11,27 +11,18 @@ env file (no ``gw``, no NIC ``ip``), so the export can come up next to the origi
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from typing import Any, Dict, List
 
 from . import model, qemu_img, templates, virsh
+from .bundle import SUMS_FILE, sha256
 from .env import Prefix
 from .errors import UsageError
 from .fsutil import write_atomic, write_json
 from .log import step
 
 ENV_FILE = "env.json"
-SUMS_FILE = "SHA256SUMS"
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def env_document(env: model.Env, disks: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:

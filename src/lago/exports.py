@@ -7,7 +7,9 @@ from __future__ import annotations
 import shlex
 from typing import Any, Dict, List
 
+from . import safe
 from .env import Prefix
+from .errors import UsageError
 from .ssh import CONTROL_NAME, CONTROL_PERSIST
 
 # A unix socket address holds 107 bytes; ssh's socket name (CONTROL_NAME) is 40 hex digits,
@@ -30,6 +32,24 @@ def facts(prefix: Prefix) -> Dict[str, Any]:
             "control_dir": prefix.paths.ssh_control_dir, "vms": vms}
 
 
+def _checked(f: Dict[str, Any]) -> Dict[str, Any]:
+    """``f`` if every value these files write is one safe token (no line break or control
+    character anywhere, no blank or quote in a name, a user that is a login name): a value
+    that came from elsewhere can add no line (``ProxyCommand``) and no variable to them."""
+    try:
+        for key in ("key", "known_hosts", "control_dir"):
+            if '"' in safe.one_line(f[key], key):
+                raise ValueError(f"{key} holds a double quote: {f[key]!r}")
+        for vm, v in f["vms"].items():
+            for word in (vm, v["ip"], *v["groups"], *v["names"]):
+                if safe.control_char(word) or not word or any(c in word for c in " \t\"'#[]="):
+                    raise ValueError(f"{word!r} cannot be written as one word")
+            safe.user(v["user"])
+    except ValueError as exc:
+        raise UsageError(f"not exported: {exc}") from None
+    return f
+
+
 def _ssh_args(f: Dict[str, Any]) -> str:
     return (f"-o UserKnownHostsFile={f['known_hosts']} -o StrictHostKeyChecking=accept-new "
             "-o IdentitiesOnly=yes")
@@ -38,6 +58,7 @@ def _ssh_args(f: Dict[str, Any]) -> str:
 def ansible_inventory(f: Dict[str, Any]) -> str:
     """INI inventory: every VM with its address, user and the env's key; one section per
     group (``groups`` in the env file)."""
+    f = _checked(f)
     lines = ["# lago environment inventory"]
     for vm, v in f["vms"].items():
         lines.append(f"{vm} ansible_host={v['ip']} ansible_user={v['user']} "
@@ -67,6 +88,7 @@ def ssh_config(f: Dict[str, Any]) -> str:
     """An ssh_config for ``ssh -F FILE VM``: one Host block per VM, with the env's own key and
     known_hosts, nothing from the user's configuration needed, and connection reuse (a loop
     of ``ssh -F FILE VM CMD`` pays the login once)."""
+    f = _checked(f)
     blocks = []
     reuse = control_lines(f["control_dir"])
     for vm, v in f["vms"].items():
@@ -85,4 +107,5 @@ def ssh_config(f: Dict[str, Any]) -> str:
 
 def hosts(f: Dict[str, Any]) -> str:
     """/etc/hosts lines: 'IP vm vm.domain'."""
+    f = _checked(f)
     return "".join(f"{v['ip']} {' '.join(v['names'])}\n" for v in f["vms"].values())

@@ -12,7 +12,7 @@ import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import runner
+from . import runner, safe
 
 # Everything virt-sysprep's defaults do, except removing the SSH host keys: guests whose sshd
 # has no first-boot key generation (Debian) would refuse to start. Fresh, per-guest keys are
@@ -85,7 +85,7 @@ def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
                   f"upload {pubkey_file}:/root/.ssh/authorized_keys",
                   "chmod 0600:/root/.ssh/authorized_keys"]
     else:
-        lines.append(f"ssh-inject {ssh_user}:file:{pubkey_file}")
+        lines.append(f"ssh-inject {safe.user(ssh_user)}:file:{pubkey_file}")
     if root_hash is not None:
         if not _CRYPT_HASH.match(root_hash):
             raise ValueError("not a crypt(3) hash")
@@ -109,7 +109,9 @@ def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
         lines += ["mkdir /etc/iscsi", f"write /etc/iscsi/initiatorname.iscsi:InitiatorName={iscsi_iqn}"]
     if selinux_relabel:
         lines.append("selinux-relabel")
-    return "\n".join(lines) + "\n"
+    # One operation per line, and `edit` runs Perl on the host: a value with a line break
+    # (a hostname, a path) must never become an operation of its own.
+    return "".join(safe.one_line(line, "a virt-customize command") + "\n" for line in lines)
 
 
 def masked_commands(text: str) -> str:

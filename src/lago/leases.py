@@ -8,18 +8,22 @@ Format of the lease directory (default ``/var/lib/lago/subnets``, mode 0755):
   ``{"subnet": "192.168.200.0/24", "prefix": DIR, "uuid_path": FILE, "uuid": UUID}``.
 
 Stale-lease policy: a lease is stale when its ``uuid_path`` is gone or no longer holds its
-``uuid`` (the prefix was deleted or re-created). Stale leases are reclaimed by the next acquire.
+``uuid`` (the prefix was deleted or re-created), or when the file is not a lease: unreadable,
+not plain JSON, or naming another subnet than its file name (which is what a lease is found
+and removed by). Stale leases are reclaimed by the next acquire. Files are read only when they
+are plain and small: a FIFO or a device in their place never blocks nor fills memory.
 """
 from __future__ import annotations
 
 import ipaddress
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Set
 
 from .errors import LeaseError, UsageError
-from .fsutil import flocked, unlink_if_present, write_json
+from .fsutil import flocked, read_small, unlink_if_present, write_json
 
 LOCK_TIMEOUT = 30.0
 
@@ -80,25 +84,31 @@ def _prepare(lease_dir: str) -> None:
     os.makedirs(lease_dir, mode=0o755, exist_ok=True)
 
 
+_FILE_RE = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.0\.json$")
+
+
 def _read(path: str) -> Optional[Lease]:
+    # The file name is the lease's subnet (what acquire, release and prune act on); raises
+    # ValueError for a name that is no /24.
+    subnet = Subnet(f"{os.path.basename(path)[:-len('.json')]}/24")
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        subnet = Subnet(data["subnet"])
-        return Lease(subnet, data.get("prefix", ""), data["uuid_path"], data["uuid"],
+        data = json.loads(read_small(path))
+        if Subnet(data["subnet"]) != subnet:
+            raise ValueError("the lease names another subnet than its file")
+        if not all(isinstance(data[k], str) for k in ("uuid_path", "uuid")):
+            raise TypeError("uuid_path and uuid are strings")
+        return Lease(subnet, str(data.get("prefix", "")), data["uuid_path"], data["uuid"],
                      stale=_owner_gone(data["uuid_path"], data["uuid"]))
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError, OSError):
         # An unreadable lease file is treated as stale: nobody can prove ownership of it.
-        name = os.path.basename(path)[:-len(".json")]
-        return Lease(Subnet(f"{name}/24"), "", "", "", stale=True)
+        return Lease(subnet, "", "", "", stale=True)
 
 
 def _owner_gone(uuid_path: str, uuid: str) -> bool:
     try:
-        with open(uuid_path, encoding="utf-8") as fh:
-            return fh.read().strip() != uuid
+        return read_small(uuid_path, 4096).strip() != uuid
     except OSError:
         return True
 
@@ -108,7 +118,7 @@ def list_leases(lease_dir: str) -> List[Lease]:
         return []
     out = []
     for name in sorted(os.listdir(lease_dir)):
-        if name.endswith(".json") and not name.startswith("."):
+        if _FILE_RE.match(name):
             try:
                 lease = _read(os.path.join(lease_dir, name))
             except ValueError:

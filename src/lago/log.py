@@ -82,13 +82,20 @@ def attach_file(path: str) -> None:
     """Add a DEBUG file handler (idempotent per path); the directory must exist."""
     if path in _file_handlers:
         return
+    # Made 0600 before anything is written (it holds commands and their output), never
+    # through a link, and an older one is tightened.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter(
         "%(asctime)s %(process)d %(threadName)s %(levelname)s %(message)s"))
     logging.getLogger("lago").addHandler(handler)
     _file_handlers[path] = handler
-    os.chmod(path, 0o600)
 
 
 def detach_file(path: str) -> None:

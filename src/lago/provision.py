@@ -110,9 +110,12 @@ def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, An
         for name, text in contents.items():
             files.append(os.path.join(tmp, name))
             _write_private(files[-1], text)
-        isoimage.create(iso, cloudinit.VOLUME_ID, files)
-    # QEMU (an unprivileged user) reads it; it holds a password hash only.
-    os.chmod(iso, 0o644)
+        # Made in the private directory and moved into place 0600: it holds the root
+        # password's hash (libvirt lends it to QEMU's user while the VM runs, as the overlays).
+        made = os.path.join(tmp, "seed.iso")
+        isoimage.create(made, cloudinit.VOLUME_ID, files)
+        os.chmod(made, 0o600)
+        os.replace(made, iso)
     return iso
 
 

@@ -18,6 +18,7 @@ import http.client
 import json
 import lzma
 import os
+import re
 import urllib.parse
 import urllib.request
 from typing import IO, Any, Dict, Optional, Union
@@ -62,9 +63,31 @@ def load_index(repo: str) -> Dict[str, Any]:
     return data
 
 
+_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+# Fields of a version record and what each must be (an index is data from elsewhere).
+_FIELDS = {"handle": str, "source": str, "sha256": str, "format": str,
+           "timestamp": (str, int), "metadata": dict}
+
+
+def _versions(index: Dict[str, Any], name: str, where: str) -> Dict[str, Any]:
+    """The template's versions, each a checked record; ExternalError for a malformed one."""
+    entry = index["templates"].get(name, {})
+    versions = entry.get("versions", {}) if isinstance(entry, dict) else None
+    if not isinstance(versions, dict):
+        raise ExternalError(f"{where}: template '{name}' is not a mapping with 'versions'")
+    for ver, record in versions.items():
+        bad = [k for k, t in _FIELDS.items()
+               if isinstance(record, dict) and record.get(k) is not None
+               and not isinstance(record[k], t)]
+        if not isinstance(record, dict) or bad:
+            raise ExternalError(f"{where}: template '{name}' version '{ver}' is malformed"
+                                + (f" ({', '.join(bad)})" if bad else ""))
+    return versions
+
+
 def pick(index: Dict[str, Any], name: str, version: Optional[str], where: str) -> tuple:
     """(version, record): the one asked for, or the latest by timestamp."""
-    versions = index["templates"].get(name, {}).get("versions", {})
+    versions = _versions(index, name, where)
     if version is not None:
         if version not in versions:
             raise NotFound(f"template '{name}' version '{version}' is not in the repo {where}")
@@ -76,11 +99,21 @@ def pick(index: Dict[str, Any], name: str, version: Optional[str], where: str) -
 
 
 def source_url(record: Dict[str, Any], index_location: str) -> str:
+    """Where the image is. An index served over http(s) names only http(s) images: one
+    that named a local file (``file:///etc/shadow``) would have lago read it and print its
+    hash."""
     if record.get("source"):
-        return index_url(record["source"]) if "://" not in record["source"] else record["source"]
-    if not record.get("handle"):
+        url = index_url(record["source"]) if "://" not in record["source"] else record["source"]
+    elif record.get("handle"):
+        url = urllib.parse.urljoin(index_location, record["handle"])
+    else:
         raise ExternalError(f"{index_location}: a version needs 'handle' or 'source'")
-    return urllib.parse.urljoin(index_location, record["handle"])
+    remote = ("http", "https")
+    if urllib.parse.urlsplit(index_location).scheme in remote and \
+            urllib.parse.urlsplit(url).scheme not in remote:
+        raise ExternalError(f"{index_location}: an http repo may not point at {url}",
+                            hint="a remote index names http:// or https:// images only")
+    return url
 
 
 def fetch(root: str, repo: str, name: str, version: Optional[str] = None) -> Dict[str, Any]:
@@ -92,7 +125,12 @@ def fetch(root: str, repo: str, name: str, version: Optional[str] = None) -> Dic
     where = index_url(repo)
     index = load_index(repo)
     ver, record = pick(index, name, version, where)
-    if not record.get("sha256"):
+    try:
+        # It becomes a directory name in the store (and part of the download's file name).
+        store.check_name("version", ver)
+    except UsageError as exc:
+        raise ExternalError(f"{where}: template '{name}': {exc.message}") from None
+    if not _SHA256_RE.match(record.get("sha256") or ""):
         raise ExternalError(f"{where}: {name} {ver} has no sha256; refusing unverified images")
     with store.locked(root, name):
         have = store.find(root, name, ver)
@@ -115,11 +153,11 @@ def fetch(root: str, repo: str, name: str, version: Optional[str] = None) -> Dic
                     xz=urllib.parse.urlsplit(url).path.endswith(".xz"),
                     timestamp=str(record.get("timestamp") or store.now_version()),
                     metadata=record.get("metadata") or {})
-        except (ExternalError, EOFError, lzma.LZMAError) as exc:
+        except (ExternalError, UsageError, EOFError, lzma.LZMAError) as exc:
             # A complete download that does not check out is wrong, not interrupted: drop it,
             # so the next try fetches it afresh. import_stream removed its temp directory.
             os.unlink(partial)
-            if isinstance(exc, ExternalError):
+            if isinstance(exc, (ExternalError, UsageError)):
                 raise
             raise ExternalError(f"{url}: cannot unpack: {exc!r}; nothing was stored") from None
         os.unlink(partial)

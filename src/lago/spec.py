@@ -11,9 +11,10 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import specload
+from . import safe, specload
 from .errors import SpecError
 from .model import DEFAULT_DNS_DOMAIN, DEFAULT_MEMORY, Boot, Disk, Domain, Env, Net, Nic
+from .store import NAME_RE as TEMPLATE_NAME_RE
 
 NET_TYPES = ("nat", "isolated", "bridge")
 DISK_TYPES = ("template", "file", "empty")
@@ -44,6 +45,7 @@ NET_KEYS = ("type", "dhcp", "management", "gw", "dns_domain_name", "dns_records"
             "bridge", "comment")
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 DHCP_KEYS = ("start", "end")
+_TEMPLATE = "a template name or version (1-80 letters, digits, '_', '.', '+', '-')"
 
 
 class _Checker:
@@ -98,6 +100,7 @@ class _Checker:
         return os.path.expanduser(VAR_RE.sub(sub, value))
 
     def host_file(self, value: str, loc: Tuple[Any, ...], what: str) -> str:
+        self.text(value, loc)
         path = self.expand(value, loc)
         if not os.path.isabs(path):
             path = os.path.join(self.base_dir, path)
@@ -105,6 +108,24 @@ class _Checker:
         if not os.path.isfile(path):
             self.bad(loc, f"{what} {path} does not exist")
         return path
+
+    def text(self, value: Optional[str], loc: Tuple[Any, ...],
+             allow_newlines: bool = False) -> Optional[str]:
+        """``value`` unless it holds a control character (XML cannot carry them, and a line
+        break would start a new line in the files lago writes); then a located problem."""
+        bad = safe.control_char(value, allow_newlines) if value is not None else None
+        if bad:
+            self.bad(loc, f"holds a control character ({bad})")
+            return None
+        return value
+
+    def matches(self, value: Optional[str], regex: "re.Pattern[str]", loc: Tuple[Any, ...],
+                what: str) -> Optional[str]:
+        """``value`` if it matches ``regex``; else a located problem naming ``what``."""
+        if value is not None and not regex.match(value):
+            self.bad(loc, f"{value!r} is not {what}")
+            return None
+        return value
 
 
 def _as_tuple(types: Any) -> tuple:
@@ -221,6 +242,8 @@ def _check_net(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...]) -> Opti
         chk.bad(loc + ("dns_domain_name",), f"'{net.dns_domain_name}' is not a DNS domain")
     records = chk.typed(raw, "dns_records", dict, loc, {})
     for rec_name, rec_ip in records.items():
+        if chk.text(str(rec_name), loc + ("dns_records", rec_name)) is None:
+            continue
         try:
             ipaddress.IPv4Address(str(rec_ip))
             net.dns_records[str(rec_name)] = str(rec_ip)
@@ -275,6 +298,11 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
     dom.artifacts = _str_list(chk, raw, "artifacts", loc)
     groups = raw.get("groups")
     dom.groups = [groups] if isinstance(groups, str) else _str_list(chk, raw, "groups", loc)
+    for i, group in enumerate(dom.groups):
+        chk.matches(group, safe.GROUP_RE, loc + ("groups", i), "an Ansible group name "
+                    "(letters, digits, '_', '.', '-')")
+    for i, path in enumerate(dom.artifacts):
+        chk.text(path, loc + ("artifacts", i))
     dom.bootstrap = chk.typed(raw, "bootstrap", bool, loc, True)
     dom.provision = chk.typed(raw, "provision", str, loc, "sysprep" if dom.bootstrap else "none")
     if dom.provision not in PROVISION:
@@ -288,10 +316,13 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
                                     "(a template or file), not an empty one")
     dom.root_password = chk.typed(raw, "root-password", str, loc)
     dom.ssh_user = chk.typed(raw, "ssh-user", str, loc, "root")
+    chk.matches(dom.ssh_user, safe.USER_RE, loc + ("ssh-user",),
+                "a user name (letters, digits, '_', '.', '-', not starting with '-' or a digit)")
     dom.ssh_password = chk.typed(raw, "ssh-password", str, loc, dom.root_password
                                  if dom.ssh_user == "root" else None)
-    dom.distro = chk.typed(raw, "distro", str, loc)
+    dom.distro = chk.text(chk.typed(raw, "distro", str, loc), loc + ("distro",))
     dom.wait_for = chk.typed(raw, "wait_for", str, loc, "ssh")
+    chk.text(dom.wait_for, loc + ("wait_for",), allow_newlines=True)
     if dom.wait_for is not None and not dom.wait_for.strip():
         chk.bad(loc + ("wait_for",), "empty command (leave wait_for out to wait for ssh only)")
     boot = chk.typed(raw, "boot", dict, loc)
@@ -306,7 +337,8 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
             dom.boot = Boot(kernel=chk.host_file(kernel, bloc + ("kernel",), "kernel"),
                             initrd=chk.host_file(initrd, bloc + ("initrd",), "initrd")
                             if initrd else None,
-                            cmdline=chk.typed(boot, "cmdline", str, bloc, ""))
+                            cmdline=chk.text(chk.typed(boot, "cmdline", str, bloc, ""),
+                                             bloc + ("cmdline",)) or "")
     return dom
 
 
@@ -403,12 +435,15 @@ def _check_disk_source(chk: _Checker, d: Dict[str, Any], disk: Disk, dloc: Tuple
     elif disk.type == "file":
         chk.bad(dloc, "a file disk needs 'path'")
     else:
-        # Resolved from the template store when the env is initialized (templates.py).
-        disk.template_name = chk.typed(d, "template_name", str, dloc)
+        # Resolved from the template store when the env is initialized (templates.py); both
+        # become directory names in the store, so they are held to the store's name rule.
+        disk.template_name = chk.matches(chk.typed(d, "template_name", str, dloc),
+                                         TEMPLATE_NAME_RE, dloc + ("template_name",), _TEMPLATE)
         disk.template_version = chk.typed(d, "template_version", (str, int), dloc)
         if disk.template_version is not None:
-            disk.template_version = str(disk.template_version)
-        if not disk.template_name:
+            disk.template_version = chk.matches(str(disk.template_version), TEMPLATE_NAME_RE,
+                                                dloc + ("template_version",), _TEMPLATE)
+        if not d.get("template_name"):
             chk.bad(dloc, "a template disk needs 'template_name' (or the image file as 'path')")
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from . import runner, vendored
+from . import runner, safe, vendored
 from .errors import ExternalError, UsageError
 
 LOG = logging.getLogger("lago")
@@ -113,14 +113,26 @@ def options(t: Target, batch: bool = True, connect_timeout: int = 10) -> List[st
     return opts
 
 
+def destination(t: Target) -> List[str]:
+    """``--`` and ``user@host``: after ``--`` ssh reads neither the destination nor the
+    command as an option, and a user that is not a plain login name (``-oProxyCommand=...``,
+    one with '@' or a blank) is refused here whatever its source."""
+    if not t.host or t.host.startswith("-") or safe.control_char(t.host) or " " in t.host:
+        raise UsageError(f"{t.host!r} is not a host address")
+    try:
+        return ["--", f"{safe.user(t.user)}@{t.host}"]
+    except ValueError as exc:
+        raise UsageError(f"ssh-user: {exc}") from None
+
+
 def command_argv(t: Target, command: Optional[Sequence[str]] = None, tty: bool = False) -> List[str]:
     """ssh argv running ``command`` (an argv, quoted so the remote shell sees the same words)."""
     argv = ["ssh", *options(t)]
     if tty:
         argv.append("-t")
-    argv += [f"{t.user}@{t.host}"]
+    argv += destination(t)
     if command:
-        argv += ["--", shlex.join(command)]
+        argv.append(shlex.join(command))
     return argv
 
 
@@ -151,7 +163,7 @@ def script_command(args: Sequence[str] = ()) -> List[str]:
 
 def control_argv(t: Target, op: str) -> List[str]:
     """``ssh -O check|exit``: ask the master connection for ``t`` (exit 255 if there is none)."""
-    return ["ssh", *options(t), "-O", op, f"{t.user}@{t.host}"]
+    return ["ssh", *options(t), "-O", op, *destination(t)]
 
 
 def close_master(t: Target) -> bool:
@@ -225,7 +237,7 @@ def install_key(t: Target, password: str, pubkey: str, timeout: float = 60) -> N
     argv = ["ssh", *options(t, batch=False),
             "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
             "-o", "PreferredAuthentications=password,keyboard-interactive",
-            f"{t.user}@{t.host}", "--", script]
+            *destination(t), script]
     eof = vendored.pexpect().EOF
     child = runner.spawn_pty(argv, timeout=timeout)
     try:

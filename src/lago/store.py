@@ -26,11 +26,13 @@ import shutil
 import tempfile
 from typing import IO, Any, Dict, Iterator, List, Optional
 
+from . import imagefile
 from .errors import ExternalError, NotFound, UsageError
-from .fsutil import flocked, read_json, write_json
+from .fsutil import flocked, read_json, read_small, write_json
 
 LOCK_TIMEOUT = 3600.0  # a download by another process may take that long
 CHUNK = 1 << 20
+sniff_format = imagefile.sniff
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,79}$")
 
 
@@ -59,12 +61,6 @@ def locked(root: str, name: str) -> Iterator[None]:
     os.makedirs(locks, exist_ok=True)
     with flocked(os.path.join(locks, f"{name}.lock"), LOCK_TIMEOUT, f"template '{name}'"):
         yield
-
-
-def sniff_format(path: str) -> str:
-    """qcow2 by its magic, else raw: the only two formats env files allow (SPEC §4)."""
-    with open(path, "rb") as fh:
-        return "qcow2" if fh.read(4) == b"QFI\xfb" else "raw"
 
 
 def sha256_file(path: str) -> str:
@@ -141,6 +137,7 @@ def import_stream(root: str, name: str, version: str, src: IO[bytes], *, fmt: st
                                 f"got {digest}; nothing was stored",
                                 hint="the repo index or the download is wrong; try again or "
                                      "ask the repo's owner")
+        fmt = _checked_format(os.path.join(tmp, "image"), label)
         os.chmod(os.path.join(tmp, "image"), 0o644)
         meta = {"name": name, "version": version, "sha256": digest, "format": fmt,
                 "timestamp": timestamp or now_version(), "source": source,
@@ -155,17 +152,42 @@ def import_stream(root: str, name: str, version: str, src: IO[bytes], *, fmt: st
     return meta
 
 
+def _checked_format(path: str, label: str) -> str:
+    """The image's format as its content shows it (not as a repo says: a qcow2 stored as
+    raw, or the other way round, would be read wrongly). A template stands alone: a qcow2
+    that names a backing or data file would show that host file to every guest made from
+    it, and an export would copy that file into its flattened image."""
+    refs = imagefile.references(path)
+    if refs:
+        raise UsageError(f"{label}: the image refers to other files ({', '.join(refs)}); "
+                         "a template must stand alone; nothing was stored",
+                         hint="flatten it first: qemu-img convert -O qcow2 IN OUT")
+    return imagefile.sniff(path)
+
+
+def _unpacked(src: IO[bytes], xz: bool) -> Iterator[bytes]:
+    """``src`` in blocks of at most CHUNK bytes, unpacked if ``xz``. Each step unpacks at most
+    CHUNK bytes (``max_length``): a small .xz that expands to gigabytes (a bomb) streams
+    through this memory-bounded, and is hashed and refused like any wrong image."""
+    if not xz:
+        yield from iter(lambda: src.read(CHUNK), b"")
+        return
+    unpack = lzma.LZMADecompressor()
+    while not unpack.eof:
+        data = src.read(CHUNK) if unpack.needs_input else b""
+        if unpack.needs_input and not data:
+            raise ExternalError("the .xz stream ended early (truncated download?)")
+        block = unpack.decompress(data, max_length=CHUNK)
+        if block:
+            yield block
+
+
 def _copy(src: IO[bytes], dst: str, xz: bool) -> str:
     h = hashlib.sha256()
-    unpack = lzma.LZMADecompressor() if xz else None
     with open(dst, "wb") as out:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            if unpack is not None:
-                chunk = unpack.decompress(chunk)
+        for chunk in _unpacked(src, xz):
             h.update(chunk)
             out.write(chunk)
-        if unpack is not None and not unpack.eof:
-            raise ExternalError(f"{dst}: the .xz stream ended early (truncated download?)")
         out.flush()
         os.fsync(out.fileno())
     return h.hexdigest()
@@ -196,9 +218,8 @@ def live_users(root: str, name: str, version: str) -> List[str]:
     for f in sorted(os.listdir(users)) if os.path.isdir(users) else []:
         rec = read_json(os.path.join(users, f))
         try:
-            with open(rec["uuid_file"], encoding="utf-8") as fh:
-                if fh.read().strip() == rec["uuid"]:
-                    live.append(rec["prefix"])
+            if read_small(rec["uuid_file"], 4096).strip() == rec["uuid"]:
+                live.append(rec["prefix"])
         except OSError:
             continue
     return live

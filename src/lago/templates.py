@@ -80,6 +80,7 @@ def resolve(env: model.Env, root: str, repo_url: str) -> Dict[str, Dict[str, Any
                                       f"{path} to accept the new one")
             used[name] = entry
             disk.path, disk.template_version = entry["path"], entry["version"]
+            disk.format = entry.get("format", disk.format)  # as the store found it
             if dom.distro is None:
                 dom.distro = entry.get("metadata", {}).get("distro")
     new = {n: {"version": e["version"], "sha256": e["sha256"]} for n, e in used.items()}

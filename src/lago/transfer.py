@@ -2,18 +2,25 @@
 
 Unpacking never trusts the stream (it comes from a guest): every member must land inside the
 destination after resolving symlinks already on disk, links must point inside it, and device
-nodes are refused. Modes are kept.
+nodes are refused. Permission bits are kept, but never set-user-ID, set-group-ID or sticky, and
+never the guest's owner: what lands is owned by whoever runs lago. Symlinks are made after
+every other member (nothing is written through a link the stream made) and checked again once
+they all exist, since one link can resolve through another.
 """
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import stat
 import tarfile
-from typing import List
+from typing import List, Optional
 
 from .errors import ExternalError
 
 LOG = logging.getLogger("lago")
+# Permission bits a guest may set on the host: not S_ISUID, S_ISGID or S_ISVTX.
+MODE_BITS = 0o777
 
 
 def pack(src: str, arcname: str, out_path: str) -> None:
@@ -35,66 +42,132 @@ def inside(root: str, path: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def unpack(tar_path: str, dest: str) -> List[str]:
-    """Extract a tar into the existing directory ``dest``; returns the members refused."""
+def unpack(tar_path: str, dest: str, top: Optional[str] = None) -> List[str]:
+    """Extract a tar into the existing directory ``dest``; returns the members refused.
+    ``top``: only that member and what is below it are wanted, and links below it must
+    stay below it (it is moved elsewhere afterwards)."""
     root = os.path.realpath(dest)
     refused: List[str] = []
-    dirs = []
+    dirs: List[tarfile.TarInfo] = []
+    links: List[tarfile.TarInfo] = []
     if os.path.getsize(tar_path) == 0:
         return refused  # nothing was sent (e.g. every artifact was missing)
     try:
         tf = tarfile.open(tar_path, "r:*")
     except tarfile.TarError as exc:
         raise ExternalError(f"the guest sent no readable tar stream: {exc}") from None
+
+    def refuse(member: tarfile.TarInfo, why: str) -> None:
+        LOG.warning("not extracted: %s (%s)", member.name, why)
+        refused.append(member.name)
     with tf:
         for member in tf:
-            why = _refuse(root, member)
+            why = _refuse(root, member, top)
             if why:
-                LOG.warning("not extracted: %s (%s)", member.name, why)
-                refused.append(member.name)
-                continue
-            target = os.path.join(root, member.name)
-            if os.path.islink(target):
-                # Writing would follow it; a link made by an earlier member is replaced.
-                os.unlink(target)
-            if member.isdir():
-                # Modes of directories last (as tar does): a read-only directory must still
-                # receive its files.
-                os.makedirs(os.path.join(root, member.name), exist_ok=True)
+                refuse(member, why)
+            elif member.issym():
+                links.append(member)
+            elif member.isdir():
+                _make_dir(os.path.join(root, member.name))
                 dirs.append(member)
             else:
-                _extract(tf, member, root)
+                why = _write(tf, member, root, _limit(root, member, top))
+                if why:
+                    refuse(member, why)
+    made = []
+    for member in links:
+        why = _refuse(root, member, top) or _symlink(root, member)
+        if why:
+            refuse(member, why)
+        else:
+            made.append(member)
+    # Only now is every link there: one that resolves through another is checked as it is.
+    for member in made:
+        target = os.path.join(root, member.name)
+        if not inside(_limit(root, member, top), os.path.realpath(target)):
+            os.unlink(target)
+            refuse(member, f"symlink to {member.linkname} resolves outside the destination")
     for d in reversed(dirs):
         path = os.path.join(root, d.name)
-        os.chmod(path, d.mode & 0o7777)
+        os.chmod(path, d.mode & MODE_BITS)
         os.utime(path, (d.mtime, d.mtime))
     return refused
 
 
-def _refuse(root: str, m: tarfile.TarInfo) -> str:
+def _limit(root: str, m: tarfile.TarInfo, top: Optional[str]) -> str:
+    """Where ``m``'s links must resolve: below ``top`` for what is below it."""
+    return root if top is None or m.name.rstrip("/") == top else os.path.join(root, top)
+
+
+def _refuse(root: str, m: tarfile.TarInfo, top: Optional[str] = None) -> str:
     if os.path.isabs(m.name) or ".." in m.name.split("/"):
         return "path outside the destination"
     if not (m.isfile() or m.isdir() or m.issym() or m.islnk()):
         return "not a file, directory or link"
+    name = m.name.rstrip("/")
+    if top is not None and name != top and not name.startswith(top + "/"):
+        return f"not part of {top}"
     target = os.path.normpath(os.path.join(root, m.name))
-    # Resolve what is already on disk (a symlink extracted earlier, or one in dest itself).
-    if not inside(root, os.path.realpath(os.path.dirname(target))) or not inside(root, target):
+    # Resolve what is already on disk (a link made earlier, or one in dest itself) first:
+    # only then does a '..' in a link's target mean what the kernel will make of it.
+    parent = os.path.realpath(os.path.dirname(target))
+    if not inside(root, parent) or not inside(root, target):
         return "path outside the destination"
+    limit = _limit(root, m, top)
     if m.issym():
-        dest = os.path.normpath(os.path.join(os.path.dirname(target), m.linkname))
-        if os.path.isabs(m.linkname) or not inside(root, os.path.realpath(dest)):
+        dest = os.path.realpath(os.path.join(parent, m.linkname))
+        if os.path.isabs(m.linkname) or not inside(limit, dest):
             return f"symlink to {m.linkname} points outside the destination"
     if m.islnk():
         dest = os.path.realpath(os.path.join(root, m.linkname))
-        if not inside(root, dest):
+        if not inside(limit, dest):
             return f"hard link to {m.linkname} points outside the destination"
     return ""
 
 
-def _extract(tf: tarfile.TarFile, m: tarfile.TarInfo, root: str) -> None:
-    # The checks above replace tarfile's own filters (3.12+), which would also clear mode
-    # bits that copy must keep.
-    if hasattr(tarfile, "fully_trusted_filter"):
-        tf.extract(m, root, set_attrs=True, filter="fully_trusted")
-    else:
-        tf.extract(m, root, set_attrs=True)
+def _clear(path: str) -> None:
+    """Remove a non-directory at ``path`` (a link is removed, never followed)."""
+    if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+        os.unlink(path)
+
+
+def _make_dir(path: str) -> None:
+    _clear(path)
+    os.makedirs(path, exist_ok=True)
+
+
+def _write(tf: tarfile.TarFile, m: tarfile.TarInfo, root: str, limit: str) -> str:
+    """A file or hard link, created afresh (never through a link, never with the guest's
+    owner or special bits). Returns why it was refused, or ''."""
+    target = os.path.join(root, m.name)
+    if os.path.isdir(target) and not os.path.islink(target):
+        return "a directory of that name exists"
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    _clear(target)
+    if m.islnk():
+        src = os.path.join(root, m.linkname)
+        if not os.path.lexists(src) or not stat.S_ISREG(os.lstat(src).st_mode) or \
+                not inside(limit, os.path.realpath(src)):
+            return f"hard link to {m.linkname}: no such file in the destination"
+        os.link(src, target, follow_symlinks=False)
+        return ""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600)
+    with os.fdopen(fd, "wb") as out:
+        data = tf.extractfile(m)
+        if data is not None:
+            shutil.copyfileobj(data, out, 1 << 20)
+        os.fchmod(out.fileno(), m.mode & MODE_BITS)
+    os.utime(target, (m.mtime, m.mtime))
+    return ""
+
+
+def _symlink(root: str, m: tarfile.TarInfo) -> str:
+    target = os.path.join(root, m.name)
+    if os.path.isdir(target) and not os.path.islink(target):
+        return "a directory of that name exists"
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    _clear(target)
+    os.symlink(m.linkname, target)
+    os.utime(target, (m.mtime, m.mtime), follow_symlinks=False)
+    return ""

@@ -46,7 +46,7 @@ def test_ssh_reuses_a_master_connection_with_a_relative_socket_path():
     plain = ssh.Target("h", "u", "k", "kh")
     assert not any("Control" in a for a in ssh.command_argv(plain, ["true"]))
     check = ssh.control_check_argv(T)
-    assert check[-3:] == ["-O", "check", "root@192.168.200.2"]
+    assert check[-4:] == ["-O", "check", "--", "root@192.168.200.2"]
 
 
 def test_script_command_runs_the_stdin_script_with_args_and_keeps_its_exit_code(tmp_path):

@@ -5,7 +5,7 @@ import os
 import tempfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lago import cli
@@ -106,3 +106,52 @@ def test_every_generated_env_file_loads_or_exits_2_with_a_message(clean_env, cap
     print(f"fuzz: {seen}")
     assert seen["docs"] >= EXAMPLES
     assert seen["valid"] > 0 and seen["rejected"] > 0
+
+
+# The fields that reach an ssh argv, an ssh_config, an inventory, a commands file or XML:
+# generated text (control characters included) and known attacks, in an env that is valid
+# otherwise. Whatever loads must hold only what those writers can carry.
+ATTACKS = ["-oProxyCommand=touch /tmp/x", "root\n    ProxyCommand x", "u:file:/etc/shadow",
+           "web]\nvm0 ansible_user=x", "../../etc", "a\x07b", "quiet\x00", "r@h", "", "root",
+           "cloud-user", "web", "all-web", "debian-12", "console=ttyS0 quiet"]
+field_text = st.one_of(st.text(max_size=12), st.sampled_from(ATTACKS))
+fielded = st.builds(lambda user, groups, cmdline, tname, distro, artifact: {
+    "nets": {"lan": {}},
+    "domains": {"vm0": {**VM, "ssh-user": user, "groups": groups, "distro": distro,
+                        "artifacts": [artifact],
+                        "boot": {"kernel": "base.qcow2", "cmdline": cmdline},
+                        "disks": VM["disks"] + [{"type": "template", "template_name": tname}]}}},
+    field_text, st.lists(field_text, max_size=3), field_text, field_text, field_text, field_text)
+
+
+def test_fields_that_reach_argv_and_line_based_files_are_safe_whenever_a_file_loads(tmp_path):
+    from lago import safe, spec, store
+    from lago.errors import SpecError
+    (tmp_path / "base.qcow2").write_text("x")
+    path = tmp_path / "env.json"
+    seen = {"loaded": 0, "rejected": 0}
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(fielded)
+    @example({"nets": {"lan": {}}, "domains": {"vm0": {
+        **VM, "ssh-user": "cloud-user", "groups": ["web"], "boot": {"kernel": "base.qcow2"},
+        "disks": VM["disks"] + [{"type": "template", "template_name": "debian-12"}]}}})
+    def one(doc):
+        path.write_text(json.dumps(doc))
+        try:
+            env = spec.load_env(str(path))
+        except SpecError:
+            seen["rejected"] += 1
+            return
+        seen["loaded"] += 1
+        dom = env.domains["vm0"]
+        assert safe.USER_RE.match(dom.ssh_user)
+        assert all(safe.GROUP_RE.match(g) for g in dom.groups)
+        assert store.NAME_RE.match(dom.disks[1].template_name)
+        for text in (dom.boot.cmdline, dom.distro or "", *dom.artifacts):
+            assert safe.control_char(text) is None, text
+
+    one()
+    print(f"fuzz fields: {seen}")
+    assert seen["loaded"] > 0 and seen["rejected"] > 0

@@ -93,3 +93,45 @@ def test_prefix_names_are_checked_before_anything_is_created(here, capsys, name,
         assert "not a valid prefix name" in err and len(err.splitlines()) <= 2
         assert cli.main(["-P", name, "up", "env.yaml"]) == 2
         assert not (here / ".lago").exists()
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("slot", ["ssh-user", "groups", "template_name"])
+def test_hostile_values_bound_for_argv_or_line_based_files_are_rejected(here, capsys, value,
+                                                                        slot):
+    text = BASE
+    if slot == "template_name":
+        text = text.replace("{type: file, path: base.qcow2}",
+                            f"{{type: template, template_name: {yaml_str(value)}}}")
+    else:
+        text = text.replace("    provision: none", f"    provision: none\n    {slot}: "
+                            + (yaml_str(value) if slot == "ssh-user" else f"[{yaml_str(value)}]"))
+    (here / "env.yaml").write_text(text)
+    assert cli.main(["up", "env.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("lago.pyz: env.yaml:")
+    assert {"ssh-user": "vm0.ssh-user", "groups": "vm0.groups[0]",
+            "template_name": "disks[0].template_name"}[slot] in err
+    assert not (here / ".lago").exists()
+
+
+@pytest.mark.parametrize("value", ["a\x07b", "a\x00b", "\x1b[2J", "a\nb", "a\rb", "\x7f"])
+@pytest.mark.parametrize("slot", ["cmdline", "distro", "artifacts", "dns_records", "kernel"])
+def test_control_characters_in_free_text_that_reaches_xml_or_files_are_rejected(
+        here, capsys, value, slot):
+    text = BASE
+    if slot == "cmdline":
+        text += f"    boot: {{kernel: base.qcow2, cmdline: {yaml_str(value)}}}\n"
+    elif slot == "kernel":
+        text += f"    boot: {{kernel: {yaml_str('base.qcow2' + value)}}}\n"
+    elif slot == "distro":
+        text += f"    distro: {yaml_str(value)}\n"
+    elif slot == "artifacts":
+        text += f"    artifacts: [{yaml_str('/var/log/' + value)}]\n"
+    else:
+        text = text.replace("nets: {lan: {}}",
+                            f"nets: {{lan: {{dns_records: {{{yaml_str(value)}: 192.168.200.9}}}}}}")
+    (here / "env.yaml").write_text(text)
+    assert cli.main(["validate", "env.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "control character" in err and "Traceback" not in err

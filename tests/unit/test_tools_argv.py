@@ -41,7 +41,8 @@ def test_one_virsh_run_lists_domains_and_networks():
 def test_ssh_command_is_quoted_so_the_remote_sees_the_same_words():
     t = ssh.Target("192.168.200.2", "root", "/p/id_rsa", "/p/known_hosts")
     argv = ssh.command_argv(t, ["sh", "-c", "exit 7"])
-    assert argv[-2:] == ["--", "sh -c 'exit 7'"]
+    # `--` before the destination: neither it nor the command is read as an ssh option.
+    assert argv[-3:] == ["--", "root@192.168.200.2", "sh -c 'exit 7'"]
     assert "UserKnownHostsFile=/p/known_hosts" in argv
     assert "StrictHostKeyChecking=accept-new" in argv
     assert "StrictHostKeyChecking=no" not in argv

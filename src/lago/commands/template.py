@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any, Dict, List
 
-from .. import repo, store
+from .. import imagefile, repo, store
 from ..errors import ExternalError, UsageError
 from .base import Command, Context
 
@@ -73,7 +73,7 @@ def _add(root: str, args: argparse.Namespace) -> Dict[str, Any]:
         raise UsageError("--metadata must be a JSON object") from None
     name = store.check_name("name", args.name)
     version = store.check_name("version", args.version or store.now_version())
-    fmt = store.sniff_format(args.path)
+    fmt = imagefile.sniff(args.path)
     with store.locked(root, name), open(args.path, "rb") as src:
         return store.import_stream(root, name, version, src, fmt=fmt,
                                    source=os.path.abspath(args.path), label=args.path,
