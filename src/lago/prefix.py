@@ -187,7 +187,8 @@ class Prefix:
         cfg = self._cfg()
         repo = str(template_repo) if template_repo is not None else cfg.template_repo
         store = str(template_store) if template_store is not None else cfg.template_store
-        os.makedirs(self.paths.virt(), exist_ok=True)
+        for directory in (self.paths.virt(), self.paths.images()):
+            os.makedirs(directory, exist_ok=True)
         initfile = self.paths.virt("init.json")
         write_json(initfile, _absolute_paths(conf))
         model = spec.load_env(initfile, {"LAGO_PREFIX_PATH": self._prefix,
