@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from test_build import build
+from test_build import pyz  # noqa: F401  (a freshly built lago.pyz, per module)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REFERENCE_NAME = "000_aa1d3c3238430a17.txt"
@@ -200,13 +200,6 @@ for item in json.load(sys.stdin):
         problems.append(f"{name}: missing ({exc})")
 print(json.dumps(problems))
 '''
-
-
-@pytest.fixture(scope="module")
-def pyz(tmp_path_factory):
-    path = tmp_path_factory.mktemp("build") / "lago.pyz"
-    build(path)
-    return path
 
 
 def check(pyz, items):
