@@ -69,8 +69,8 @@ def init(config: str, workdir: Optional[str] = None, logfile: Optional[str] = No
     return SDK(workdir, env.path, cfg)
 
 
-def load_env(workdir: str, prefix: str = "current", logfile: Optional[str] = None,
-             loglevel: int = logging.INFO, **settings: Any) -> "SDK":
+def load_env(workdir: str, logfile: Optional[str] = None, loglevel: int = logging.INFO,
+             prefix: str = "current", **settings: Any) -> "SDK":
     """An existing environment: ``prefix`` (default: the workdir's current one) of
     ``workdir``. ``settings``: configuration keys, as for init."""
     from . import workdir as workdir_mod

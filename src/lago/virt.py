@@ -194,8 +194,8 @@ class Network:
         return self._mapping()[name]
 
     def add_mapping(self, name: str, ip: str, save: bool = True) -> None:
-        """Give ``name`` the address ``ip`` in this network's DNS (from its next start);
-        kept in the env at once, or with save() when ``save`` is false."""
+        """Give ``name`` the address ``ip`` in the env's DNS: kept in the env and given to
+        its networks at once, or with save() when ``save`` is false."""
         if not _DNS_NAME.match(name or ""):
             raise UsageError(f"bad host name {str(name)[:80]!r}")
         try:
@@ -216,14 +216,38 @@ class Network:
         self.save()
 
     def save(self) -> None:
+        """Keep the mappings added without saving in the env, and give them to the env's
+        networks that libvirt has (running ones at once)."""
         if not self._pending:
             return
         p = self._env.prefix._loaded()
         with envmod.transaction(p):
             model = p.env
+            before = addressing.dns_hosts(model, p.state)
             model.nets[self.name()].dns_records.update(self._pending)
             state.save_env(p.paths, model)
+            after = addressing.dns_hosts(model, p.state)
+            self._update_libvirt(p.state["nets"], before, after,
+                                 sorted(set(self._pending.values())))
         self._pending.clear()
+
+    def _update_libvirt(self, nets: Dict[str, Any], before: Dict[str, List[str]],
+                        after: Dict[str, List[str]], ips: List[str]) -> None:
+        """Every network of the env serves the env's whole DNS (see env.Prefix): each
+        defined one gets the new names. libvirt cannot modify a DNS host, only delete and
+        add one, and refuses a second host with the same address."""
+        from . import xmlgen
+        defined = virsh.networks(self._uri())
+        for net in nets.values():
+            lv = net["libvirt_name"]
+            if lv not in defined or net["type"] == "bridge":  # bridge nets have no DNS
+                continue
+            for ip in ips:
+                if ip in before:
+                    virsh.net_update(self._uri(), lv, "delete", "dns-host",
+                                     xmlgen.dns_host_xml(ip, before[ip]), defined[lv])
+                virsh.net_update(self._uri(), lv, "add-last", "dns-host",
+                                 xmlgen.dns_host_xml(ip, after[ip]), defined[lv])
 
     def alive(self) -> bool:
         return bool(virsh.networks(self._uri()).get(self._libvirt_name()))

@@ -10,9 +10,10 @@ import shutil
 import subprocess
 import time
 
+import pytest
 import yaml  # test-only dependency, to write the env file
 
-from conftest import host_objects
+from conftest import host_objects, virsh
 from test_api_lab import lagoapi  # noqa: F401  (the fixture: `import lago` from the pyz)
 
 
@@ -122,8 +123,36 @@ def test_an_upstream_script_drives_an_env_through_the_reference_api(
     assert vm0.service("no-such").state() == State.MISSING
     assert vm1.service("sshd").state() == State.MISSING  # no manager on vm1
 
+    assert vm0.ssh_script(str(local / "init.d" / "sshd")).code == 1  # no "status" argument
+    (tmp_path / "s.sh").write_text('#!/bin/sh\necho "$(hostname) ok"\nexit 4\n')
+    assert vm0.ssh_script(str(tmp_path / "s.sh"), show_output=False) == (4, "vm0 ok\n", "")
+    vm0.wait_for_ssh()
+    assert vm0.extract_paths([("/etc/hostname", str(tmp_path / "hostname"))]) == [
+        str(tmp_path / "hostname")]
+    assert (tmp_path / "hostname").read_text() == "vm0\n"
+    with pytest.raises(lagoapi.NotFound):
+        vm0.guest_agent()  # neither qemu-ga nor qemu-guest-agent in the guest
+    # One VM's own snapshot, apart from the env's.
+    timed("VM.create_snapshot", vm1.create_snapshot, "one")
+    vm1.ssh(["touch", "/root/marker1"])
+    timed("VM.revert_snapshot", vm1.revert_snapshot, "one")
+    assert vm1.ssh(["test", "-e", "/root/marker1"]).code == 1 and vm0.alive()
+    prefix.save()
+    assert os.path.isfile(prefix.paths.metadata())
+
     timed("stop", prefix.stop)
-    assert not vm0.alive() and not vm1.alive()
+    assert not vm0.alive() and not vm1.alive() and not net.alive()
+    # Names for the env's DNS, one on a VM's address and one on a free address, while the
+    # network is down; another while it is up: libvirt's network has them all.
+    net.add_mappings([("db-alias", vm1.ip()), ("spare", lagoapi._create_ip(net.gw(), 77))])
+    assert net.resolve("db-alias") == vm1.ip() and net.resolve("vm1") == vm1.ip()
+    timed("Network.start", net.start)
+    net.add_mapping("late", lagoapi._create_ip(net.gw(), 78))
+    xml = virsh("net-dumpxml", env.prefixed_name("lan"))
+    assert net.alive() and all(f"<hostname>{n}</hostname>" in xml
+                               for n in ("db-alias", "spare", "late", "vm1")), xml
+    net.stop()
+    assert not net.alive()
     short = env.prefixed_name("x").split("-")[1]
     timed("cleanup", prefix.cleanup)
     assert leftovers(short) == []

@@ -223,5 +223,15 @@ def test_prefix_initialize_makes_dir_uuid_and_key_once(tmp_path):
     assert any("memroy" in problem for problem in bad.value.problems), bad.value.problems
     kept = json.loads(open(p.paths.virt("init.json")).read())
     assert kept["domains"]["vm0"]["disks"][0]["path"] == os.path.abspath("rel/disk.qcow2")
-    assert sorted(os.listdir(p.paths.prefix())) == [".lock", "id_rsa", "id_rsa.pub", "logs",
-                                                     "uuid", "virt"]
+    assert sorted(os.listdir(p.paths.prefix())) == [".lock", "id_rsa", "id_rsa.pub", "images",
+                                                     "logs", "uuid", "virt"]
+
+
+def test_a_network_mapping_reaches_libvirt_as_a_dns_host_update():
+    from lago import virsh, xmlgen
+    xml = xmlgen.dns_host_xml("192.168.200.3", ["vm1", "db-alias"])
+    assert xml == ('<host ip="192.168.200.3"><hostname>vm1</hostname>'
+                   '<hostname>db-alias</hostname></host>')
+    assert virsh.net_update_args("lago-1-lan", "add-last", "dns-host", xml, True) == [
+        "net-update", "lago-1-lan", "add-last", "dns-host", xml, "--config", "--live"]
+    assert virsh.net_update_args("n", "delete", "dns-host", xml, False)[-1] == "--config"
