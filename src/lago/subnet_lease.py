@@ -15,7 +15,7 @@ import os
 from typing import List
 
 from . import config, iproute, leases
-from .errors import ExternalError, LeaseError, NotFound, UsageError
+from .errors import ExternalError, NotFound, UsageError
 
 _CFG = config.load()[0]
 _POOL = leases.parse_pool(_CFG.subnet_pool)
@@ -58,8 +58,8 @@ def _in_use() -> List[ipaddress.IPv4Network]:
 
 def acquire(uuid_path: str) -> str:
     """Lease a free /24 for the prefix whose uuid file is ``uuid_path``; returns the dotted
-    address of its gateway (.1). The prefix's other leases are kept. LeaseError (exit 2)
-    when none is free."""
+    address of its gateway (.1). The prefix's other leases are kept. lago.LeaseError
+    (exit 2) when none is free."""
     uuid_path = os.path.abspath(uuid_path)
     try:
         with open(uuid_path, encoding="utf-8") as fh:
@@ -91,4 +91,4 @@ def is_leasable_subnet(subnet: str) -> bool:
 
 
 __all__ = ["LEASE_DIR", "LOCK_FILE", "MIN_SUBNET", "MAX_SUBNET", "acquire", "release",
-           "is_leasable_subnet", "LeaseError"]
+           "is_leasable_subnet"]

@@ -228,6 +228,6 @@ def interactive_ssh_channel(chan: SSHChannel, command: Optional[str] = None,
     """A session on this terminal: ``command`` (or a login shell); returns its exit code."""
     if command is not None:
         chan.exec_command(command)
-    if stdin is not sys.stdin:
+    if stdin not in (sys.stdin, sys.__stdin__):
         raise UsageError("an interactive ssh session reads this process's own stdin")
     return runner.run_attached(chan.argv(tty=True), cwd=chan.target.control_dir)
