@@ -235,3 +235,22 @@ def test_a_network_mapping_reaches_libvirt_as_a_dns_host_update():
     assert virsh.net_update_args("lago-1-lan", "add-last", "dns-host", xml, True) == [
         "net-update", "lago-1-lan", "add-last", "dns-host", xml, "--config", "--live"]
     assert virsh.net_update_args("n", "delete", "dns-host", xml, False)[-1] == "--config"
+
+
+def test_prefixed_names_and_the_paths_a_document_names(tmp_path):
+    from lago import virt
+    p = prefix.Prefix(str(tmp_path / "pfx"))
+    p.initialize()
+    short = open(p.paths.uuid()).read().replace("-", "")[:8]
+    env = virt.VirtEnv(p, {}, {})
+    assert env.prefixed_name("lan") == f"lago-{short}-lan"
+    long = env.prefixed_name("a-very-long-network-name", max_length=20)
+    assert len(long) == 20 and long.startswith(f"lago-{short}-")
+    assert env.get_vms() == {} and env.get_net() is None
+    doc = prefix._absolute_paths({
+        "prototypes": {"base": {"boot": {"kernel": "k", "initrd": "/i"}}},
+        "domains": {"vm": {"metadata": {"deploy-scripts": ["s.sh"]},
+                           "disks": [{"path": "$IMAGES/d"}]}}})
+    assert doc["prototypes"]["base"]["boot"] == {"kernel": os.path.abspath("k"), "initrd": "/i"}
+    assert doc["domains"]["vm"]["metadata"]["deploy-scripts"] == [os.path.abspath("s.sh")]
+    assert doc["domains"]["vm"]["disks"][0]["path"] == "$IMAGES/d"  # expanded by the loader
