@@ -160,6 +160,13 @@ def test_an_upstream_script_drives_an_env_through_the_reference_api(
     assert [f for f in os.listdir(lago.lease_dir) if f.endswith(".json")] == []
     shutil.rmtree(path)
 
+    # -- a host bridge through lago.brctl ------------------------------------------------------
+    bridge = f"lagoref{os.getpid() % 100000}"
+    lagoapi.brctl.create(bridge)
+    assert lagoapi.brctl.exists(bridge) and bridge in host_objects()["bridges"]
+    lagoapi.brctl.destroy(bridge)
+    assert not lagoapi.brctl.exists(bridge)
+
     # -- the same env through lago.sdk ---------------------------------------------------------
     envfile = tmp_path / "env.yaml"
     envfile.write_text(yaml.safe_dump(conf, sort_keys=False))
