@@ -97,3 +97,21 @@ def as_dict(cfg: Config, show_secrets: bool = False) -> Dict[str, Any]:
         if out[key] and not show_secrets:
             out[key] = "******"
     return out
+
+
+_NO_DEFAULT = object()
+
+
+def get(key: str, default: Any = _NO_DEFAULT) -> Any:
+    """Upstream Lago's ``lago.config.get``: the effective value of one key (files, then
+    ``LAGO_<KEY>``); a key this build does not know is read from ``LAGO_<KEY>`` alone.
+    ``default`` when it is set nowhere, else KeyError."""
+    cfg, origin = load()
+    if key in origin:
+        return getattr(cfg, key)
+    value = os.environ.get(f"LAGO_{key.upper()}")
+    if value is not None:
+        return value
+    if default is _NO_DEFAULT:
+        raise KeyError(key)
+    return default

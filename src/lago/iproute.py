@@ -73,3 +73,19 @@ def bridges_argv() -> List[str]:
 def bridge_names() -> List[str]:
     text = runner.run(bridges_argv(), timeout=30).stdout
     return [link["ifname"] for link in json.loads(text or "[]")]
+
+
+def plain_bridge_argvs(name: str, stp: bool = True) -> List[List[str]]:
+    """A bridge without an address, up (upstream's brctl.create)."""
+    return [["ip", "link", "add", "name", name, "type", "bridge", "stp_state",
+             "1" if stp else "0"], ["ip", "link", "set", "dev", name, "up"]]
+
+
+def add_plain_bridge(name: str, stp: bool = True) -> None:
+    add, up = plain_bridge_argvs(name, stp)
+    runner.run(add, timeout=30)
+    try:
+        runner.run(up, timeout=30)
+    except BaseException:
+        delete_link(name)  # made here, so removed here: never a bridge that existed before
+        raise

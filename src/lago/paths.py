@@ -94,3 +94,45 @@ class WorkdirPaths:
 
     def prefix(self, name: str) -> PrefixPaths:
         return PrefixPaths(os.path.join(self.root, name))
+
+
+class Paths:
+    """Upstream Lago's path handler of a prefix (``lago.paths.Paths``), over the layout above:
+    every method names the same file PrefixPaths names."""
+
+    def __init__(self, prefix: str) -> None:
+        self._p = PrefixPaths(os.path.abspath(prefix))
+
+    def _prefixed(self, *args: str) -> str:
+        return os.path.join(self._p.root, *args)
+
+    def prefix(self) -> str:
+        return self._p.root
+
+    def uuid(self) -> str:
+        return self._p.uuid
+
+    def ssh_id_rsa(self) -> str:
+        return self._p.ssh_key
+
+    def ssh_id_rsa_pub(self) -> str:
+        return self._p.ssh_pubkey
+
+    def images(self, *path: str) -> str:
+        return os.path.join(self._p.images, *path)
+
+    def virt(self, *path: str) -> str:
+        """Upstream's per-VM and per-net spec files; here only what the API's save(path)
+        writes (the env's state is state.json)."""
+        return self._prefixed("virt", *path)
+
+    def logs(self) -> str:
+        return self._p.logs
+
+    def metadata(self) -> str:
+        """The prefix's free-form metadata (a JSON object), kept by ``Prefix.save()``."""
+        return self._prefixed("metadata")
+
+    def prefix_lagofile(self) -> str:
+        """This file represents a prefix that's initialized (a complete env)."""
+        return self._p.initialized

@@ -342,3 +342,14 @@ def agent_answers(uri: str, name: str, timeout: int = 5) -> bool:
         if is_missing(exc.stderr, _NO_AGENT):
             return False
         raise
+
+
+
+def net_update_args(name: str, command: str, section: str, xml: str, live: bool) -> List[str]:
+    """``virsh net-update`` of a defined network's section: its saved definition, and the
+    running network too when ``live``."""
+    return ["net-update", name, command, section, xml, "--config", *(["--live"] if live else [])]
+
+
+def net_update(uri: str, name: str, command: str, section: str, xml: str, live: bool) -> None:
+    _run(uri, *net_update_args(name, command, section, xml, live))

@@ -149,3 +149,11 @@ def parse_network(xml: str) -> Dict[str, Optional[str]]:
     return {"bridge": bridge.get("name") if bridge is not None else None, "subnet": subnet}
 
 ET.register_namespace("lago", METADATA_NS)
+
+
+def dns_host_xml(ip: str, hostnames: List[str]) -> str:
+    """One ``<host ip><hostname/>…</host>`` of a network's DNS, for ``virsh net-update``."""
+    host = ET.Element("host", ip=ip)
+    for name in hostnames:
+        _sub(host, "hostname", name)
+    return ET.tostring(host, encoding="unicode")
