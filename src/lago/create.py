@@ -153,7 +153,7 @@ def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
          skip_bootstrap: bool = False) -> Tuple[model.Env, Prefix, Optional[UserKey]]:
     """Validate the env file and the --ssh-key (nothing on the host is touched before this
     passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``)."""
-    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    env = _load(wd, prefix_name, envfile)
     if skip_bootstrap:
         for dom in env.domains.values():
             dom.bootstrap, dom.provision = False, "none"
@@ -222,9 +222,17 @@ def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
              cfg: Optional[Config] = None) -> model.Env:
     """The env file checked exactly as up/init check it (and its templates, given ``cfg``);
     touches nothing."""
-    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    env = _load(wd, prefix_name, envfile)
     if cfg is not None:
         templates.check(env, cfg.template_store, cfg.template_repo)
+    return env
+
+
+def _load(wd: WorkdirPaths, prefix_name: str, envfile: str) -> model.Env:
+    """The env file, validated; what it says that Lago ignored is logged as a warning."""
+    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    for warning in env.warnings:
+        LOG.warning("%s", warning)
     return env
 
 

@@ -123,5 +123,65 @@ def sysprep(disks: Sequence[Tuple[str, str]], commands_file: str, domain_type: s
                timeout=SYSPREP_TIMEOUT)
 
 
+# virt-customize options a disk's ``build`` step may use: those that work on the image
+# offline (--no-network), each with whether it takes an argument. Installing or updating
+# packages needs the network and is refused.
+CUSTOMIZE_OPTIONS = {
+    "append-line": True, "chmod": True, "chown": True, "copy": True, "copy-in": True,
+    "delete": True, "edit": True, "firstboot": True, "firstboot-command": True,
+    "hostname": True, "link": True, "mkdir": True, "move": True, "password": True,
+    "root-password": True, "run": True, "run-command": True, "scrub": True,
+    "selinux-relabel": False, "ssh-inject": True, "timezone": True, "touch": True,
+    "truncate": True, "truncate-recursive": True, "uninstall": True, "upload": True,
+    "write": True,
+}
+_NEEDS_NETWORK = ("install", "update", "firstboot-install", "network", "sm-register",
+                  "sm-attach")
+CUSTOMIZE_TIMEOUT = 900.0
+
+
+def customize_problems(options: Dict[str, object]) -> List[Tuple[str, str]]:
+    """[(option, problem)] for a build step's options: each one allowed, with an argument
+    where it needs one."""
+    out = []
+    for key, value in options.items():
+        name = str(key)
+        if name in _NEEDS_NETWORK:
+            out.append((name, f"'{name}' needs the network; build steps run offline"))
+        elif name not in CUSTOMIZE_OPTIONS:
+            out.append((name, f"'{name}' is not a virt-customize option a build step may use "
+                              f"({', '.join(sorted(CUSTOMIZE_OPTIONS))})"))
+        elif isinstance(value, dict):
+            out.append((name, "expected a string or a list of strings"))
+        elif CUSTOMIZE_OPTIONS[name] and name != "ssh-inject" and \
+                any(str(v) == "" for v in (value if isinstance(value, list) else [value])):
+            out.append((name, f"'{name}' needs an argument"))
+    return out
+
+
+def customize_argv(disk: Tuple[str, str], steps: Sequence[Dict[str, object]],
+                   pubkey_file: str) -> List[str]:
+    """One virt-customize run over a disk (path, format) for its build steps, in order; an
+    empty ``ssh-inject`` injects the env's key for root (as Lago did). No shell: each
+    argument is one argv item."""
+    path, fmt = disk
+    argv = ["virt-customize", "--quiet", "--no-network", "--format", fmt, "-a", path]
+    for options in steps:
+        for name, value in options.items():
+            for arg in value if isinstance(value, list) else [value]:
+                argv.append(f"--{name}")
+                if name == "ssh-inject" and not arg:
+                    argv.append(f"root:file:{pubkey_file}")
+                elif CUSTOMIZE_OPTIONS[name]:
+                    argv.append(str(arg))
+    return argv
+
+
+def customize(disk: Tuple[str, str], steps: Sequence[Dict[str, object]], pubkey_file: str,
+              domain_type: str) -> None:
+    runner.run(customize_argv(disk, steps, pubkey_file), env=environment(domain_type),
+               timeout=CUSTOMIZE_TIMEOUT)
+
+
 def _dirname(path: str) -> str:
     return path.rsplit("/", 1)[0] or "/"
