@@ -17,7 +17,7 @@ import shutil
 import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import (addressing, day2, events, host, iproute, leases, model, parallel, provision,
+from . import (addressing, cpu, day2, events, host, iproute, leases, model, parallel, provision,
                qemu_img, readiness, spec, ssh, state, templates, virsh, workdir)
 from .config import Config
 from .env import LOG, Prefix, require_host_bridges, transaction
@@ -67,6 +67,9 @@ def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
         with step("Create ssh key"):
             ssh.keygen(p.ssh_key, f"lago-{addressing.short_id(uuid)}")
     domain_type = host.domain_type(cfg.domain_type)
+    nested = cpu.nested_unavailable(list(env.domains.values()), domain_type)
+    if nested:
+        LOG.warning("%s", nested)
     with step("Lease subnets", phase="lease"):
         pool = leases.parse_pool(cfg.subnet_pool)
         owner = leases.Owner(p.root, p.uuid, uuid)

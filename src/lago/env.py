@@ -15,7 +15,7 @@ import shutil
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import addressing, events, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
+from . import addressing, cpu, events, host, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
 from .config import Config
 from .errors import CommandFailed, ExternalError, NotFound, UsageError
 from .fsutil import flocked, unlink_if_present
@@ -196,11 +196,12 @@ class Prefix:
         st, env = self.state, self.env
         hosts = []
         for vm, info in st["vms"].items():
-            for nic in info["nics"]:
+            label = addressing.host_label(vm)
+            for nic in info["nics"] if info.get("provider") != "ssh" else ():
                 if nic["net"] == name:
                     primary = nic["ip"] == info["ip"] and nic["net"] == info["management_net"]
                     hosts.append({"mac": nic["mac"], "ip": nic["ip"],
-                                  "name": vm if primary else f"{vm}-{nic['dev']}"})
+                                  "name": label if primary else f"{label}-{nic['dev']}"})
         spec_net = env.nets[name]
         return xmlgen.network_xml(net["libvirt_name"], net["bridge"], net["type"], net["subnet"],
                                   net["gw"], net["dhcp"], hosts, spec_net.dns_domain_name,
@@ -220,7 +221,10 @@ class Prefix:
             kernel=boot.kernel if boot else None, initrd=boot.initrd if boot else None,
             cmdline=boot.cmdline if boot else None, seed=info.get("seed"),
             console_log=os.path.join(self.paths.logs, f"{vm}.console.log"),
-            prefix=self.paths.root, uuid=self.state["uuid"])
+            prefix=self.paths.root, uuid=self.state["uuid"],
+            cpu=cpu.element(cpu_model=dom.cpu_model, cpu_custom=dom.cpu_custom, nested=dom.nested,
+                            vcpu=dom.vcpu, domain_type=self.state["domain_type"],
+                            host=host.cpu_facts()))
 
     # -- stop / destroy --------------------------------------------------------------------
     def stop(self, vms: Optional[Sequence[str]]) -> List[str]:
