@@ -5,8 +5,9 @@ Each takes the facts of the env (``facts()``) so the text can be unit-tested wit
 from __future__ import annotations
 
 import shlex
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
+from . import model
 from .env import Prefix
 from .ssh import CONTROL_NAME, CONTROL_PERSIST
 
@@ -25,9 +26,30 @@ def facts(prefix: Prefix) -> Dict[str, Any]:
         dom = env.domains[vm]
         domain = env.nets[info["management_net"]].dns_domain_name
         vms[vm] = {"ip": info["ip"], "user": dom.ssh_user, "groups": list(dom.groups),
-                   "names": [vm, f"{vm}.{domain}"] if domain else [vm]}
+                   "names": [vm, f"{vm}.{domain}"] if domain else [vm],
+                   "spec": lago_spec(dom)}
     return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts,
             "control_dir": prefix.paths.ssh_control_dir, "vms": vms}
+
+
+def lago_spec(dom: model.Domain) -> Dict[str, Any]:
+    """A domain as Lago's spec named it, for ``--keys`` paths ('metadata/role')."""
+    return {**dom.upstream, "groups": list(dom.groups), "memory": dom.memory, "vcpu": dom.vcpu,
+            "vm-provider": "ssh" if dom.provider == "ssh" else "local-libvirt",
+            "distro": dom.distro, "ssh-user": dom.ssh_user, "metadata": dom.metadata,
+            "cpu_model": dom.cpu_model, "nested": dom.nested}
+
+
+def _lookup(spec: Dict[str, Any], key: str) -> Any:
+    value: Any = spec
+    for part in [p for p in key.split("/") if p]:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 def _ssh_args(f: Dict[str, Any]) -> str:
@@ -35,9 +57,10 @@ def _ssh_args(f: Dict[str, Any]) -> str:
             "-o IdentitiesOnly=yes")
 
 
-def ansible_inventory(f: Dict[str, Any]) -> str:
+def ansible_inventory(f: Dict[str, Any], keys: Optional[List[str]] = None) -> str:
     """INI inventory: every VM with its address, user and the env's key; one section per
-    group (``groups`` in the env file)."""
+    group (``groups`` in the env file), and with ``keys`` (Lago's ansible_hosts --keys) one
+    section 'KEY=VALUE' per value of each key path in the VM's spec."""
     lines = ["# lago environment inventory"]
     for vm, v in f["vms"].items():
         lines.append(f"{vm} ansible_host={v['ip']} ansible_user={v['user']} "
@@ -47,6 +70,11 @@ def ansible_inventory(f: Dict[str, Any]) -> str:
     for vm, v in f["vms"].items():
         for g in v["groups"]:
             groups.setdefault(g, []).append(vm)
+        for key in keys or ():
+            value = _lookup(v.get("spec", {}), key)
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None and not isinstance(item, (dict, list)):
+                    groups.setdefault(f"{key}={item}", []).append(vm)
     for g in sorted(groups):
         lines += ["", f"[{g}]", *groups[g]]
     return "\n".join(lines) + "\n"

@@ -62,6 +62,7 @@ class Domain:
     cpu_model: Optional[str] = None
     cpu_custom: Optional[Dict[str, Any]] = None
     nested: bool = False
+    upstream: Dict[str, Any] = field(default_factory=dict)  # Lago keys kept as written (vm-type)
 
 
 @dataclass

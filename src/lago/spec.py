@@ -266,7 +266,7 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
         chk.bad(loc, f"expected a mapping, got {_type_name(type(raw))}")
         return None
     chk.keys(raw, DOMAIN_KEYS, loc)
-    raw = speclago.coerce_domain(raw)
+    raw = speclago.coerce_domain(raw, chk.variables)
     dom = Domain(name=name, nics=[], disks=[])
     speclago.check_domain(chk, raw, dom, loc)
     dom.memory = chk.typed(raw, "memory", int, loc, DEFAULT_MEMORY)

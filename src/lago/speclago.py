@@ -18,11 +18,14 @@ DOMAIN_KEYS = ("vm-provider", "cpu_model", "cpu_custom", "nested")
 DISK_KEYS = ("url", "make_a_copy", "build")
 # Lago's net keys that change nothing here (NAT is libvirt's own; DNS forwarding is its default).
 NET_KEYS = ("nat-settings", "dns_forward")
+KEPT = ("vm-type", "service_provider")
 PROVIDERS = {"local-libvirt": "libvirt", "libvirt": "libvirt", "ssh": "ssh"}
 # A key this similar to a known one is a typo (an error); a less similar one is a key Lago
 # would have ignored (a warning). 0.7 catches one swapped, dropped or doubled letter.
 CLOSE = 0.7
 _PASSWORDS = ("root-password", "ssh-password")
+# The variable that carries the configured default ssh user (config ssh_user, --ssh-user).
+DEFAULT_USER_VAR = "LAGO_SSH_USER"
 Loc = Tuple[Any, ...]
 
 
@@ -33,10 +36,13 @@ def close_match(key: str, allowed: Tuple[str, ...]) -> Optional[str]:
     return lowered[found[0]] if found else None
 
 
-def coerce_domain(raw: Dict[str, Any]) -> Dict[str, Any]:
+def coerce_domain(raw: Dict[str, Any], variables: Dict[str, str]) -> Dict[str, Any]:
     """Scalars as Lago read them: a password written as a number is that string
-    (``root-password: 123456``); memory and vcpu written as digit strings are numbers."""
+    (``root-password: 123456``); memory and vcpu written as digit strings are numbers. A
+    domain that names no ssh-user gets the configured one."""
     out = dict(raw)
+    if variables.get(DEFAULT_USER_VAR) and "ssh-user" not in out:
+        out["ssh-user"] = variables[DEFAULT_USER_VAR]
     for key in _PASSWORDS:
         value = out.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -59,6 +65,8 @@ def check_domain(chk: Any, raw: Dict[str, Any], dom: Domain, loc: Loc) -> None:
         chk.bad(loc + ("vm-provider",),
                 f"'{provider}' is not one of {', '.join(sorted(PROVIDERS))}")
     dom.provider = PROVIDERS.get(provider, "libvirt")
+    # Kept for Lago's 'ansible_hosts --keys' grouping; they change nothing else here.
+    dom.upstream = {k: raw[k] for k in KEPT if k in raw and isinstance(raw[k], (str, int))}
     dom.cpu_model = chk.typed(raw, "cpu_model", str, loc)
     dom.cpu_custom = chk.typed(raw, "cpu_custom", dict, loc)
     dom.nested = chk.typed(raw, "nested", bool, loc, False)

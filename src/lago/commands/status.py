@@ -42,9 +42,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             dom = prefix.env.domains[vm]
             info["secrets"] = {"root_password": dom.root_password, "ssh_user": dom.ssh_user,
                                "ssh_password": dom.ssh_password}
-    if ctx.json:
-        ctx.out_json(data)
-    else:
+    if not ctx.out_data(data):
         for line in render(data):
             ctx.out(line)
         for vm, info in data["vms"].items():
