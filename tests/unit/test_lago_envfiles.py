@@ -177,3 +177,17 @@ def test_url_and_build_steps_are_kept_for_init(envdir):
     assert disk.path == str(envdir / "base.qcow2") and disk.make_a_copy
     assert disk.build == [{"ssh-inject": "", "touch": ["/root/a", "/root/b"],
                            "write": "/etc/motd:hello"}]
+
+
+def test_an_ssh_machine_is_planned_at_its_own_address_and_nowhere_on_the_nets(envdir):
+    import ipaddress
+    env = load(envdir, LAGO_STYLE)
+    planned = addressing.plan(env, "0123abcd-0000-4000-8000-000000000000",
+                              [ipaddress.IPv4Network("192.168.230.0/24")])
+    ext = planned["vms"]["lago_basic_suite_4.3_storage"]
+    assert (ext["provider"], ext["libvirt_name"], ext["ip"]) == ("ssh", None, "192.168.201.7")
+    assert [n["mac"] for n in ext["nics"]] == [None]
+    engine = planned["vms"]["lago_basic_suite_4.3_engine"]
+    assert engine["ip"].startswith("192.168.230.") and engine["libvirt_name"].endswith("engine")
+    names = [n for ns in addressing.dns_hosts(env, planned).values() for n in ns]
+    assert "lago-basic-suite-4.3-engine" in names and not any("storage" in n for n in names)
