@@ -1,5 +1,6 @@
 """A Lago-style env (a LagoInitFile with Lago's constructs) comes up on real libvirt, and Lago's
-verbs work on it, including a vm-provider ssh machine that another env's VM is."""
+verbs work on it, including a vm-provider ssh machine that another env's VM is and a disk
+build step (virt-customize) run by init."""
 import os
 import subprocess
 import sys
@@ -22,6 +23,10 @@ base_disk: &base_disk
   type: file
   path: {template['disk']}
   format: qcow2
+  build:
+    - virt-customize:
+        mkdir: /etc/compat
+        write: [/etc/compat/built:by a build step, /etc/compat/second:2]
 
 base_vm: &base_vm
   memory: 128
@@ -86,6 +91,8 @@ def test_a_lago_style_env_comes_up_and_lagos_verbs_work_on_it(lago, template, tm
         dom = ET.fromstring(virsh("dumpxml", status["vms"][VM]["libvirt_name"]))
         assert dom.find("memory").text == str(192 * 1024)  # the override beside the merge
         assert dom.find("cpu/model").text == "Westmere"
+        built = run("ssh", VM, "--", "cat", "/etc/compat/built", "/etc/compat/second").stdout
+        assert built == "by a build step2"  # virt-customize --write adds no newline
         cpuinfo = run("ssh", VM, "--", "cat", "/proc/cpuinfo").stdout
         assert "Westmere" in cpuinfo, cpuinfo[:400]
 
