@@ -16,17 +16,6 @@ domains:
 """
 
 
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "base.qcow2").write_text("x")
-    for var in list(os.environ):
-        if var.startswith("LAGO_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return tmp_path
-
-
 def parse(argv):
     return cli.build_parser(cli.modules_for(argv)).parse_args(argv)
 

@@ -52,11 +52,8 @@ nets:
 
 
 @pytest.fixture
-def envdir(tmp_path, monkeypatch):
-    (tmp_path / "base.qcow2").write_text("x")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return tmp_path
+def envdir(here):
+    return here
 
 
 def load(envdir, text):
