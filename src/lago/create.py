@@ -111,10 +111,11 @@ def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) ->
 def _run_build_steps(prefix: Prefix, env: model.Env, disks: Dict[str, List[Dict[str, str]]],
                      domain_type: str) -> None:
     """Each disk's ``build`` steps (virt-customize), after provisioning as in Lago; the VMs
-    in parallel, a VM's disks in order."""
+    in parallel, a VM's disks in order. A sysprepped boot disk's steps ran in its sysprep."""
     def one(vm: str) -> None:
-        for spec_disk, made in zip(env.domains[vm].disks, disks[vm]):
-            if spec_disk.build:
+        dom = env.domains[vm]
+        for i, (spec_disk, made) in enumerate(zip(dom.disks, disks[vm])):
+            if spec_disk.build and not (i == 0 and dom.provision == "sysprep"):
                 with step("Build %s disk %s", vm, spec_disk.name, vm=vm, phase="provision"):
                     guestfs.customize((made["path"], made["format"]), spec_disk.build,
                                       prefix.paths.ssh_pubkey, domain_type)

@@ -72,7 +72,7 @@ def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str,
             hostname=addressing.host_label(vm), pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user,
             root_hash=root_hash, uploads=uploads,
             host_keys=ssh.host_keys(tmp, f"root@{vm}"), selinux_relabel=fam == "el",
-            iscsi_iqn=iqn)
+            iscsi_iqn=iqn, build=guestfs.customize_lines(dom.disks[0].build, paths.ssh_pubkey))
         cmd_file = os.path.join(tmp, "commands")
         _write_private(cmd_file, commands)
         LOG.debug("%s: sysprep commands (family %s):\n%s", vm, fam,

@@ -102,8 +102,9 @@ def test_a_lago_style_env_comes_up_and_lagos_verbs_work_on_it(lago, template, tm
         seen = lago.run("-P", "first", "ssh", "base", "--", "cat", "/tmp/compat-marker").stdout
         assert seen == "from the suite\n"
 
-        stopped = run("stop", EXT)
-        assert "vm-provider ssh" in stopped.stderr
+        for verb in ("stop", "start"):
+            said = run(verb, EXT)
+            assert "vm-provider ssh" in said.stderr, (verb, said.stderr)
         assert run("ssh", EXT, "--", "true").returncode == 0
     finally:
         done = run("destroy", "--all-prefixes", "-y", check=False)

@@ -120,3 +120,15 @@ def test_build_options_outside_the_allow_list_are_named():
 def test_compressed_export_convert_argv():
     assert qemu_img.convert_argv("a", "b", compress=True) == [
         "qemu-img", "convert", "-q", "-O", "qcow2", "-c", "a", "b"]
+
+
+def test_a_sysprepped_disks_build_steps_join_its_commands_file_before_the_relabel():
+    steps = [{"ssh-inject": "", "write": "/etc/motd:hi there", "selinux-relabel": ""}]
+    lines = guestfs.customize_lines(steps, "/p/id_rsa.pub")
+    assert lines == ["ssh-inject root:file:/p/id_rsa.pub", "write /etc/motd:hi there",
+                     "selinux-relabel"]
+    text = guestfs.sysprep_commands(hostname="h", pubkey_file="/k", selinux_relabel=True,
+                                    build=lines).splitlines()
+    assert text[-4:] == lines + ["selinux-relabel"]
+    found = dict(guestfs.customize_problems({"write": "/a:line1\nline2"}))
+    assert "one line" in found["write"]
