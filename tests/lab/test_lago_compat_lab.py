@@ -49,6 +49,9 @@ domains:
   {EXT}:
     vm-provider: ssh
     ssh-password: {PASSWORD}
+    metadata:
+      deploy-scripts: [deploy.sh]
+    artifacts: [/tmp/compat-marker]
     nics:
       - net: {LONG_NET}
         ip: {ext_ip}
@@ -72,6 +75,7 @@ def test_a_lago_style_env_comes_up_and_lagos_verbs_work_on_it(lago, template, tm
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "LagoInitFile").write_text(lago_init_file(template, ext_ip))
+    (suite / "deploy.sh").write_text("#!/bin/sh\necho deployed > /tmp/compat-deployed\n")
 
     def run(*args, check=True):
         proc = subprocess.run([sys.executable, pyz, *args], cwd=suite, capture_output=True,
@@ -101,6 +105,17 @@ def test_a_lago_style_env_comes_up_and_lagos_verbs_work_on_it(lago, template, tm
         run("copy-to-vm", EXT, str(tmp_path / "marker"), "/tmp/compat-marker")
         seen = lago.run("-P", "first", "ssh", "base", "--", "cat", "/tmp/compat-marker").stdout
         assert seen == "from the suite\n"
+        run("deploy")
+        assert lago.run("-P", "first", "ssh", "base", "--", "cat",
+                        "/tmp/compat-deployed").stdout == "deployed\n"
+        run("collect", "--output", str(tmp_path / "out"), EXT)
+        assert (tmp_path / "out" / EXT / "tmp" / "compat-marker").read_text() == "from the suite\n"
+        api = subprocess.run([sys.executable, "-c", (
+            "import sys; sys.path.insert(0, sys.argv[1]); import lago; "
+            "vm = lago.load(workdir='.lago').vm(sys.argv[2]); "
+            "print(vm.state(), vm.alive(), vm.ssh(['cat', '/tmp/compat-marker']).stdout.strip())"),
+            pyz, EXT], cwd=suite, capture_output=True, text=True, env=lago.env, timeout=120)
+        assert api.stdout.strip() == "external True from the suite", api.stderr
 
         for verb in ("stop", "start"):
             said = run(verb, EXT)
