@@ -94,7 +94,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
                    metavar="DIR", help="the host-wide subnet lease directory")
     g.add_argument("--out-format", dest="out_format", default=d("default"),
                    choices=["default", "json", "yaml", "flat"],
-                   help="output of read commands: default text, json (= --json), yaml, flat")
+                   help="json (= --json); yaml or flat for status (Lago's formats)")
     g.add_argument("--domain-type", dest="domain_type", default=d(None),
                    choices=["kvm", "qemu"], help="override KVM detection")
     g.add_argument("--events", default=d(None), metavar="FILE",
