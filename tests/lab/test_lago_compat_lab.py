@@ -1,6 +1,7 @@
 """A Lago-style env (a LagoInitFile with Lago's constructs) comes up on real libvirt, and Lago's
 verbs work on it, including a vm-provider ssh machine that another env's VM is and a disk
 build step (virt-customize) run by init."""
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ def lago_init_file(template, ext_ip):
 base_disk: &base_disk
   name: root
   type: file
-  path: {template['disk']}
+  url: file://{template['disk']}
   format: qcow2
   build:
     - virt-customize:
@@ -95,6 +96,11 @@ def test_a_lago_style_env_comes_up_and_lagos_verbs_work_on_it(lago, template, tm
         dom = ET.fromstring(virsh("dumpxml", status["vms"][VM]["libvirt_name"]))
         assert dom.find("memory").text == str(192 * 1024)  # the override beside the merge
         assert dom.find("cpu/model").text == "Westmere"
+        # url: the env's own copy of the image, no overlay on it.
+        disk = dom.find("devices/disk/source").get("file")
+        info = json.loads(subprocess.run(["qemu-img", "info", "--output", "json", "-U", disk],
+                                         capture_output=True, text=True, check=True).stdout)
+        assert disk.startswith(str(suite)) and "backing-filename" not in info
         built = run("ssh", VM, "--", "cat", "/etc/compat/built", "/etc/compat/second").stdout
         assert built == "by a build step2"  # virt-customize --write adds no newline
         cpuinfo = run("ssh", VM, "--", "cat", "/proc/cpuinfo").stdout
