@@ -1,12 +1,17 @@
 """Pure address planning: leased subnets + env → IPs, MACs, names (SPEC §5)."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
 from typing import Dict, List, Optional
 
 from .model import Env
 
 BRIDGE_MAX = 15  # IFNAMSIZ - 1
+# A net name longer than this is shortened in its libvirt name, with a hash of the whole
+# name so two long names that share their start still differ (Lago shortened the same way).
+NET_NAME_KEEP = 32
 
 
 def mac_for(ip: str) -> str:
@@ -24,7 +29,16 @@ def domain_name(uuid: str, vm: str) -> str:
 
 
 def network_name(uuid: str, net: str) -> str:
+    if len(net) > NET_NAME_KEEP:
+        digest = hashlib.sha1(net.encode("utf-8")).hexdigest()[:8]
+        net = f"{net[:NET_NAME_KEEP - 9]}-{digest}"
     return f"lago-{short_id(uuid)}-{net}"
+
+
+def host_label(vm: str) -> str:
+    """The guest's hostname and DNS name for a VM name: Lago allowed '_' in names, DNS
+    does not."""
+    return re.sub(r"[^A-Za-z0-9.-]", "-", vm)
 
 
 def bridge_prefix(uuid: str) -> str:
@@ -76,11 +90,18 @@ def plan(env: Env, uuid: str, subnets: List[ipaddress.IPv4Network]) -> Dict[str,
                                "end": str(subnet.network_address + dhcp["end"])}}
     used: Dict[str, set] = {name: {n["gw"]} for name, n in nets.items()}
     for vm in env.domains.values():
-        for nic in vm.nics:
+        for nic in vm.nics if vm.provider != "ssh" else ():
             if nic.ip:
                 used[nic.net].add(nic.ip)
     vms: Dict[str, dict] = {}
     for vm in env.domains.values():
+        if vm.provider == "ssh":
+            # An existing machine: its address is given, nothing is planned on the nets.
+            vms[vm.name] = {"libvirt_name": None, "provider": "ssh", "ip": vm.nics[0].ip,
+                            "management_net": vm.nics[0].net,
+                            "nics": [{"net": n.net, "ip": n.ip, "mac": None, "dev": f"eth{i}"}
+                                     for i, n in enumerate(vm.nics)]}
+            continue
         nics = []
         for i, nic in enumerate(vm.nics):
             ip = nic.ip or _next_free(nets[nic.net], used[nic.net])
@@ -109,11 +130,14 @@ def dns_hosts(env: Env, planned: Dict[str, dict]) -> Dict[str, List[str]]:
     """ip → names for every net's DNS: 'vm' (management address) and 'vm-ethN' (each NIC)."""
     out: Dict[str, List[str]] = {}
     for vm, info in planned["vms"].items():
+        if info.get("provider") == "ssh":
+            continue
+        label = host_label(vm)
         for nic in info["nics"]:
             names = out.setdefault(nic["ip"], [])
             if nic["ip"] == info["ip"] and nic["net"] == info["management_net"]:
-                names.append(vm)
-            names.append(f"{vm}-{nic['dev']}")
+                names.append(label)
+            names.append(f"{label}-{nic['dev']}")
     for net in env.nets.values():
         for name, ip in net.dns_records.items():
             out.setdefault(ip, []).append(name)

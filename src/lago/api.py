@@ -224,12 +224,20 @@ class VM:
 
     # -- power -----------------------------------------------------------------------------
     def state(self) -> str:
-        """libvirt's state ('running', 'shut off', 'paused', …) or 'undefined'."""
+        """libvirt's state ('running', 'shut off', 'paused', …) or 'undefined'; 'external'
+        for a vm-provider ssh machine."""
         prefix = self._prefix()
         lv = prefix.state["vms"][self.name]["libvirt_name"]
+        if lv is None:
+            return "external"
         return virsh.domains(prefix.uri).get(lv, "undefined")
 
     def alive(self) -> bool:
+        """Running (a vm-provider ssh machine: answering ssh)."""
+        if self.state() == "external":
+            from . import ssh
+            return ssh.key_works(day2.target(self._prefix(), self.name),
+                                 timeout=self._prefix().cfg.ssh_timeout)
         return self.state() == "running"
 
     def start(self, wait: bool = True) -> Dict[str, Any]:

@@ -29,6 +29,7 @@ MODULES = ("up", "lifecycle", "status", "ssh", "service", "console", "copy", "sn
 VERBS = {"up": "up", "init": "up", "start": "lifecycle", "stop": "lifecycle",
          "shutdown": "lifecycle", "cleanup": "lifecycle", "status": "status", "ssh": "ssh",
          "shell": "ssh", "service": "service", "console": "console", "copy-to": "copy", "copy-from": "copy",
+         "copy-to-vm": "copy", "copy-from-vm": "copy",
          "snapshot": "snapshot", "revert": "snapshot", "deploy": "deploy", "collect": "collect",
          "ansible-inventory": "exports", "ansible_hosts": "exports", "ssh-config": "exports",
          "hosts": "exports", "export": "export", "destroy": "destroy", "doctor": "doctor",
@@ -36,7 +37,9 @@ VERBS = {"up": "up", "init": "up", "start": "lifecycle", "stop": "lifecycle",
          "leases": "leasecmd", "config": "settings", "template": "template",
          "completion": "completion"}
 # Global options that take a value (to find the verb in argv without parsing it all).
-_VALUED = {"-w", "--workdir", "-P", "--prefix", "--connect", "--domain-type", "--events"}
+_VALUED = {"-w", "--workdir", "--workdir-path", "-P", "--prefix", "--prefix-name",
+           "--prefix-path", "--connect", "--libvirt_url", "--ssh-user", "--lease_dir",
+           "--lease-dir", "--out-format", "--domain-type", "--events"}
 
 
 def commands(modules: Sequence[str] = MODULES) -> List[Command]:
@@ -76,10 +79,22 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options accepted before and after the verb (after: defaults suppressed)."""
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
     g = parser.add_argument_group("global options")
-    g.add_argument("-w", "--workdir", default=d(None), help="workdir (default: nearest .lago)")
-    g.add_argument("-P", "--prefix", default=d(None), help="environment name (default: current)")
-    g.add_argument("--connect", dest="libvirt_url", default=d(None), metavar="URI",
-                   help="libvirt URI (default qemu:///system)")
+    # Lago's own spellings are second names of the same options (its users' scripts use them).
+    g.add_argument("-w", "--workdir", "--workdir-path", dest="workdir", default=d(None),
+                   help="workdir (default: nearest .lago)")
+    g.add_argument("-P", "--prefix", "--prefix-name", dest="prefix", default=d(None),
+                   help="environment name (default: current)")
+    g.add_argument("--prefix-path", default=d(None), metavar="DIR",
+                   help="an environment's directory (sets both workdir and prefix, as Lago's)")
+    g.add_argument("--connect", "--libvirt_url", dest="libvirt_url", default=d(None),
+                   metavar="URI", help="libvirt URI (default qemu:///system)")
+    g.add_argument("--ssh-user", dest="ssh_user", default=d(None), metavar="USER",
+                   help="default ssh user of VMs that name none (config ssh_user)")
+    g.add_argument("--lease_dir", "--lease-dir", dest="lease_dir", default=d(None),
+                   metavar="DIR", help="the host-wide subnet lease directory")
+    g.add_argument("--out-format", dest="out_format", default=d("default"),
+                   choices=["default", "json", "yaml", "flat"],
+                   help="json (= --json); yaml or flat for status (Lago's formats)")
     g.add_argument("--domain-type", dest="domain_type", default=d(None),
                    choices=["kvm", "qemu"], help="override KVM detection")
     g.add_argument("--events", default=d(None), metavar="FILE",
@@ -136,12 +151,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     try:
+        if args.prefix_path:
+            args.workdir, args.prefix = os.path.split(os.path.abspath(args.prefix_path))
         cfg, origin = config.load({"workdir": args.workdir, "libvirt_url": args.libvirt_url,
-                                   "domain_type": args.domain_type, "events": args.events})
+                                   "domain_type": args.domain_type, "events": args.events,
+                                   "ssh_user": args.ssh_user, "lease_dir": args.lease_dir})
         if cfg.events:
             events.open_file(cfg.events)
         ctx = Context(cfg=cfg, origin=origin, workdir=workdir.find(cfg.workdir),
-                      prefix=args.prefix or os.environ.get("LAGO_PREFIX", ""), json=args.json)
+                      prefix=args.prefix or os.environ.get("LAGO_PREFIX", ""),
+                      json=args.json or args.out_format == "json", out_format=args.out_format)
         return args.verb_command.run(ctx, args)
     except LagoError as exc:
         if args.debug:

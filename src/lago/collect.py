@@ -40,7 +40,9 @@ def collect(prefix: Prefix, output: str, vms: Optional[List[str]] = None) -> Dic
 
     def one(vm: str) -> Dict[str, Any]:
         paths = relative_paths(prefix.env.domains[vm].artifacts)
-        running = doms.get(prefix.state["vms"][vm]["libvirt_name"]) == "running"
+        info = prefix.state["vms"][vm]
+        # A vm-provider ssh machine has no disks here: it is always asked over ssh.
+        running = info.get("provider") == "ssh" or doms.get(info["libvirt_name"]) == "running"
         dest = os.path.join(output, vm)
         os.makedirs(dest, exist_ok=True)
         stage = tempfile.mkdtemp(prefix=".lago-collect-", dir=output)

@@ -17,8 +17,9 @@ import shutil
 import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import (addressing, bundle, day2, events, host, iproute, leases, model, parallel,
-               provision, qemu_img, readiness, spec, ssh, state, templates, virsh, workdir)
+from . import (addressing, bundle, cpu, day2, events, guestfs, host, iproute, leases, model,
+               parallel, provision, qemu_img, readiness, spec, speclago, ssh, state, templates,
+               virsh, workdir)
 from .config import Config
 from .env import LOG, Prefix, require_host_bridges, transaction
 from .errors import UsageError
@@ -72,6 +73,9 @@ def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
         with step("Create ssh key"):
             ssh.keygen(p.ssh_key, f"lago-{addressing.short_id(uuid)}")
     domain_type = host.domain_type(cfg.domain_type)
+    nested = cpu.nested_unavailable(list(env.domains.values()), domain_type)
+    if nested:
+        LOG.warning("%s", nested)
     with step("Lease subnets", phase="lease"):
         pool = leases.parse_pool(cfg.subnet_pool)
         owner = leases.Owner(p.root, p.uuid, uuid)
@@ -96,6 +100,7 @@ def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) ->
                               lambda vm: _create_disks(prefix, env.domains[vm], undo))
     _copy_deploy_scripts(prefix, env)
     seeds = provision.run(p, env, draft["uuid"], draft, disks, draft["domain_type"])
+    _run_build_steps(prefix, env, disks, draft["domain_type"])
     vms = {}
     for vm, info in draft["vms"].items():
         vms[vm] = {**info, "disks": disks[vm]}
@@ -107,6 +112,20 @@ def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) ->
     templates.register(env, cfg.template_store, draft["uuid"], p.uuid, p.root)
     write_atomic(p.initialized, "")
     prefix.loaded(new_state, env)
+
+
+def _run_build_steps(prefix: Prefix, env: model.Env, disks: Dict[str, List[Dict[str, str]]],
+                     domain_type: str) -> None:
+    """Each disk's ``build`` steps (virt-customize), after provisioning as in Lago; the VMs
+    in parallel, a VM's disks in order. A sysprepped boot disk's steps ran in its sysprep."""
+    def one(vm: str) -> None:
+        dom = env.domains[vm]
+        for i, (spec_disk, made) in enumerate(zip(dom.disks, disks[vm])):
+            if spec_disk.build and not (i == 0 and dom.provision == "sysprep"):
+                with step("Build %s disk %s", vm, spec_disk.name, vm=vm, phase="provision"):
+                    guestfs.customize((made["path"], made["format"]), spec_disk.build,
+                                      prefix.paths.ssh_pubkey, domain_type)
+    parallel.each([vm for vm, d in env.domains.items() if any(x.build for x in d.disks)], one)
 
 
 def _copy_deploy_scripts(prefix: Prefix, env: model.Env) -> None:
@@ -139,6 +158,10 @@ def _create_disks(prefix: Prefix, dom: model.Domain, undo: Undo) -> List[Dict[st
             if disk.type == "empty":
                 qemu_img.create(path, fmt=disk.format, size=disk.size)
                 entry["format"] = disk.format
+            elif disk.make_a_copy:
+                # Lago's make_a_copy (and url): the env's own full copy, not an overlay.
+                qemu_img.convert(disk.path, path)
+                entry["base"] = None
             else:
                 base_format = base_format_of(disk, qemu_img.info(disk.path)["format"])
                 qemu_img.create(path, backing=disk.path, backing_fmt=base_format)
@@ -164,14 +187,19 @@ def _set_current(wd: WorkdirPaths, prefix: Prefix, undo: Undo) -> None:
 
 
 def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-         ssh_key: Optional[str] = None,
-         skip_bootstrap: bool = False) -> Tuple[model.Env, Prefix, Optional[UserKey]]:
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
+         skip_build: bool = False) -> Tuple[model.Env, Prefix, Optional[UserKey]]:
     """Validate the env file and the --ssh-key (nothing on the host is touched before this
-    passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``)."""
-    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``);
+    ``skip_build``: the disks' build steps are not run."""
+    env = _load(wd, prefix_name, envfile, cfg)
     if skip_bootstrap:
         for dom in env.domains.values():
             dom.bootstrap, dom.provision = False, "none"
+    if skip_build:
+        for dom in env.domains.values():
+            for disk in dom.disks:
+                disk.build = []
     user_key = UserKey(ssh_key) if ssh_key else None
     require_host_bridges({name: net.bridge for name, net in env.nets.items() if net.bridge})
     templates.resolve(env, cfg.template_store, cfg.template_repo)
@@ -222,9 +250,11 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
 
 
 def init(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False) -> str:
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
+         skip_build: bool = False) -> str:
     """Create the prefix without starting anything."""
-    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
+    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap,
+                                 skip_build)
     if prefix.initialized:
         raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
                          hint="use 'up' to start it, or 'destroy' it first")
@@ -239,10 +269,23 @@ def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
              cfg: Optional[Config] = None) -> model.Env:
     """The env file checked exactly as up/init check it (and its templates, given ``cfg``);
     touches nothing."""
-    env = spec.load_env(envfile, _variables(wd, prefix_name, envfile))
+    env = _load(wd, prefix_name, envfile, cfg)
     bundle.check(env)
     if cfg is not None:
         templates.check(env, cfg.template_store, cfg.template_repo)
+    return env
+
+
+def _load(wd: WorkdirPaths, prefix_name: str, envfile: str,
+          cfg: Optional[Config] = None) -> model.Env:
+    """The env file, validated; what it says that Lago ignored is logged as a warning."""
+    variables = _variables(wd, prefix_name, envfile)
+    if cfg is not None:
+        # Lago's --ssh-user: the user of every VM that names none.
+        variables[speclago.DEFAULT_USER_VAR] = cfg.ssh_user
+    env = spec.load_env(envfile, variables)
+    for warning in env.warnings:
+        LOG.warning("%s", warning)
     return env
 
 

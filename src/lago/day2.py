@@ -34,6 +34,8 @@ def target(prefix: Prefix, vm: str) -> ssh.Target:
     control = prefix.paths.ssh_control_dir
     os.makedirs(control, mode=0o700, exist_ok=True)
     t = dataclasses.replace(prefix.ssh_target(vm), control_dir=control)
+    if prefix.state["vms"][vm].get("provider") == "ssh":
+        return t  # an existing machine: no libvirt domain, no boots of lago's to tell apart
     boot = virsh.domid(prefix.uri, prefix.state["vms"][vm]["libvirt_name"])
     stamp = os.path.join(control, f"{vm}.boot")
     try:

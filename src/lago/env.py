@@ -15,7 +15,7 @@ import shutil
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import addressing, events, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
+from . import addressing, cpu, events, host, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
 from .config import Config
 from .errors import CommandFailed, ExternalError, NotFound, UsageError
 from .fsutil import flocked, unlink_if_present
@@ -85,6 +85,19 @@ class Prefix:
             return names
         return [self.resolve_vm(w) for w in wanted]
 
+    def libvirt_vms(self) -> Dict[str, Dict[str, Any]]:
+        """The state of the VMs that are libvirt domains: not the vm-provider ssh machines,
+        which lago neither starts, stops nor snapshots."""
+        return {vm: info for vm, info in self.state["vms"].items()
+                if info.get("provider") != "ssh"}
+
+    def external(self, names: Sequence[str]) -> List[str]:
+        """Those of ``names`` that are vm-provider ssh machines (said so, not acted on)."""
+        out = [vm for vm in names if self.state["vms"][vm].get("provider") == "ssh"]
+        for vm in out:
+            LOG.info("%s is an existing machine (vm-provider ssh): lago does not power it", vm)
+        return out
+
     def resolve_vm(self, name: str) -> str:
         """A VM by exact name or by a unique suffix."""
         names = list(self.state["vms"])
@@ -112,6 +125,7 @@ class Prefix:
         would list them, from a caller that has just made them (saves asking libvirt)."""
         st = self.state
         names = self.vm_names(vms)
+        names = [vm for vm in names if vm not in self.external(names)]
         defined, defined_nets = known if known is not None else virsh.inventory(self.uri)
         started = [vm for vm in names if defined.get(st["vms"][vm]["libvirt_name"]) != "running"]
         undefined = [vm for vm in started if st["vms"][vm]["libvirt_name"] not in defined]
@@ -196,11 +210,12 @@ class Prefix:
         st, env = self.state, self.env
         hosts = []
         for vm, info in st["vms"].items():
-            for nic in info["nics"]:
+            label = addressing.host_label(vm)
+            for nic in info["nics"] if info.get("provider") != "ssh" else ():
                 if nic["net"] == name:
                     primary = nic["ip"] == info["ip"] and nic["net"] == info["management_net"]
                     hosts.append({"mac": nic["mac"], "ip": nic["ip"],
-                                  "name": vm if primary else f"{vm}-{nic['dev']}"})
+                                  "name": label if primary else f"{label}-{nic['dev']}"})
         spec_net = env.nets[name]
         return xmlgen.network_xml(net["libvirt_name"], net["bridge"], net["type"], net["subnet"],
                                   net["gw"], net["dhcp"], hosts, spec_net.dns_domain_name,
@@ -220,13 +235,16 @@ class Prefix:
             kernel=boot.kernel if boot else None, initrd=boot.initrd if boot else None,
             cmdline=boot.cmdline if boot else None, seed=info.get("seed"),
             console_log=os.path.join(self.paths.logs, f"{vm}.console.log"),
-            prefix=self.paths.root, uuid=self.state["uuid"])
+            prefix=self.paths.root, uuid=self.state["uuid"],
+            cpu=cpu.element(cpu_model=dom.cpu_model, cpu_custom=dom.cpu_custom, nested=dom.nested,
+                            vcpu=dom.vcpu, domain_type=self.state["domain_type"],
+                            host=host.cpu_facts()))
 
     # -- stop / destroy --------------------------------------------------------------------
     def stop(self, vms: Optional[Sequence[str]]) -> List[str]:
         """Hard power-off; when every VM is down, the networks go down too."""
         names = self.vm_names(vms)
-        running = self._running(names)
+        running = self._running([vm for vm in names if vm not in self.external(names)])
         parallel.each(running, lambda vm: virsh.destroy(self.uri, self.state["vms"][vm]["libvirt_name"]))
         self._stop_networks_if_idle()
         return running
@@ -234,7 +252,8 @@ class Prefix:
     def shutdown(self, vms: Optional[Sequence[str]], reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
         """Graceful: ACPI power button, then `poweroff` over ssh, then hard off at the timeout."""
-        names = self._running(self.vm_names(vms))
+        wanted = self.vm_names(vms)
+        names = self._running([vm for vm in wanted if vm not in self.external(wanted)])
 
         def one(vm: str) -> None:
             lv = self.state["vms"][vm]["libvirt_name"]
@@ -271,7 +290,7 @@ class Prefix:
                 if doms.get(self.state["vms"][vm]["libvirt_name"]) not in (None, "shut off")]
 
     def _stop_networks_if_idle(self) -> None:
-        if self._running(list(self.state["vms"])):
+        if self._running(list(self.libvirt_vms())):
             return
         active = virsh.networks(self.uri)
         for net in self.state["nets"].values():
@@ -319,28 +338,8 @@ class Prefix:
     # -- status ----------------------------------------------------------------------------
     def status(self) -> Dict[str, Any]:
         """The env as data (the schema of `status --json`, documented in the README)."""
-        st, env = self.state, self.env
-        doms, nets = virsh.inventory(self.uri)
-        return {
-            "schema": 1,
-            "prefix": self.paths.name,
-            "path": self.paths.root,
-            "uuid": st["uuid"],
-            "env_file": st["env_file"],
-            "domain_type": st["domain_type"],
-            "nets": {name: {"type": n["type"], "subnet": n["subnet"], "gw": n["gw"],
-                            "bridge": n["bridge"], "libvirt_name": n["libvirt_name"],
-                            "state": "up" if nets.get(n["libvirt_name"]) else "down"}
-                     for name, n in st["nets"].items()},
-            "vms": {vm: {"state": doms.get(v["libvirt_name"], "undefined"),
-                         "ip": v["ip"], "distro": env.domains[vm].distro,
-                         "libvirt_name": v["libvirt_name"],
-                         "nics": [{"net": n["net"], "ip": n["ip"], "mac": n["mac"],
-                                   "dev": n["dev"]} for n in v["nics"]],
-                         "snapshots": list(st.get("snapshots", {}))}
-                    for vm, v in st["vms"].items()},
-            "snapshots": [{"name": n, **snap} for n, snap in st.get("snapshots", {}).items()],
-        }
+        from .envstatus import describe
+        return describe(self)
 
 
 # -- commands: each composes the steps above under the prefix lock ------------------------------

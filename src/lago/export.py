@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from . import model, qemu_img, templates, virsh
 from .bundle import SUMS_FILE, sha256
@@ -30,6 +30,8 @@ def env_document(env: model.Env, disks: Dict[str, List[Dict[str, Any]]]) -> Dict
     exported disks {"name", "dev", "file", "format", "sha256"} (file relative to the file)."""
     domains = {}
     for name, d in env.domains.items():
+        if name not in disks:
+            continue  # not exported (--vm-names, or a vm-provider ssh machine)
         doc: Dict[str, Any] = {
             "memory": d.memory, "vcpu": d.vcpu,
             "nics": [{"net": n.net} for n in d.nics],
@@ -40,7 +42,9 @@ def env_document(env: model.Env, disks: Dict[str, List[Dict[str, Any]]]) -> Dict
             "provision": "none", "ssh-user": d.ssh_user}
         for key, value in (("metadata", d.metadata), ("artifacts", d.artifacts),
                            ("groups", d.groups), ("root-password", d.root_password),
-                           ("ssh-password", d.ssh_password), ("distro", d.distro)):
+                           ("ssh-password", d.ssh_password), ("distro", d.distro),
+                           ("cpu_model", d.cpu_model), ("cpu_custom", d.cpu_custom),
+                           ("nested", d.nested)):
             if value:
                 doc[key] = value
         if d.wait_for != "ssh":
@@ -94,24 +98,31 @@ class _Bundle:
         return self.copied[src]
 
 
-def export(prefix: Prefix, output: str, standalone: bool = False,
-           bundle: bool = False) -> Dict[str, Any]:
-    """Returns {"env_file", "disks": {file: sha256}, "standalone", "bundle"}."""
+def export(prefix: Prefix, output: str, standalone: bool = False, bundle: bool = False,
+           vms: Optional[List[str]] = None, compress: bool = False,
+           env_name: str = ENV_FILE) -> Dict[str, Any]:
+    """Returns {"env_file", "disks": {file: sha256}, "standalone", "bundle"}. ``vms``: only
+    those (Lago's --vm-names); ``compress``: compressed qcow2; ``env_name``: the env file's
+    name in ``output``. A vm-provider ssh machine has no disks and is not exported."""
+    if os.sep in env_name or env_name in ("", ".", ".."):
+        raise UsageError(f"'{env_name}' is not a file name")
+    wanted = [vm for vm in prefix.vm_names(vms) if prefix.env.domains[vm].provider != "ssh"]
     if standalone and bundle:
         raise UsageError("--standalone and --bundle exclude each other",
                          hint="--bundle keeps the disks layered on templates it carries")
     doms = virsh.domains(prefix.uri)
-    running = [vm for vm, info in prefix.state["vms"].items()
-               if doms.get(info["libvirt_name"], "shut off") != "shut off"]
+    running = [vm for vm in wanted
+               if doms.get(prefix.state["vms"][vm]["libvirt_name"], "shut off") != "shut off"]
     if running:
         raise UsageError(f"export needs stopped VMs; running: {', '.join(running)}",
                          hint="stop them first: lago.pyz stop (or shutdown)")
     os.makedirs(output, exist_ok=True)
-    if os.path.exists(os.path.join(output, ENV_FILE)):
+    if os.path.exists(os.path.join(output, env_name)):
         raise UsageError(f"{output} already holds an export", hint="choose an empty directory")
     disks: Dict[str, List[Dict[str, Any]]] = {}
     carried = _Bundle(output) if bundle else None
-    for vm, info in prefix.state["vms"].items():
+    for vm in wanted:
+        info = prefix.state["vms"][vm]
         disks[vm] = []
         for d in info["disks"]:
             file = f"{vm}-{d['name']}.qcow2"
@@ -122,13 +133,13 @@ def export(prefix: Prefix, output: str, standalone: bool = False,
                 if layered and carried:
                     rel = carried.template(d["base"])
                     qemu_img.convert(d["path"], dst, backing=os.path.join(output, rel),
-                                     backing_fmt="qcow2")
+                                     backing_fmt="qcow2", compress=compress)
                     qemu_img.rebase_unsafe(dst, rel, "qcow2")
                 elif layered:
                     qemu_img.convert(d["path"], dst, backing=d["base"],
-                                     backing_fmt=d["base_format"])
+                                     backing_fmt=d["base_format"], compress=compress)
                 else:
-                    qemu_img.convert(d["path"], dst)
+                    qemu_img.convert(d["path"], dst, compress=compress)
                 disks[vm].append({"name": d["name"], "dev": d["dev"], "file": file,
                                   "format": "qcow2", "sha256": sha256(dst)})
     doc = env_document(prefix.env, disks)
@@ -140,7 +151,7 @@ def export(prefix: Prefix, output: str, standalone: bool = False,
         lock = templates.lock_path(prefix.env.path)
         if os.path.exists(lock):
             shutil.copyfile(lock, os.path.join(output, templates.LOCK_NAME))
-    env_file = os.path.join(output, ENV_FILE)
+    env_file = os.path.join(output, env_name)
     write_json(env_file, doc, mode=0o600)  # it may carry the guests' passwords
     sums = {x["file"]: x["sha256"] for per_vm in disks.values() for x in per_vm}
     if carried:

@@ -5,9 +5,9 @@ Each takes the facts of the env (``facts()``) so the text can be unit-tested wit
 from __future__ import annotations
 
 import shlex
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
-from . import safe
+from . import model, safe
 from .env import Prefix
 from .errors import UsageError
 from .ssh import CONTROL_NAME, CONTROL_PERSIST
@@ -27,7 +27,8 @@ def facts(prefix: Prefix) -> Dict[str, Any]:
         dom = env.domains[vm]
         domain = env.nets[info["management_net"]].dns_domain_name
         vms[vm] = {"ip": info["ip"], "user": dom.ssh_user, "groups": list(dom.groups),
-                   "names": [vm, f"{vm}.{domain}"] if domain else [vm]}
+                   "names": [vm, f"{vm}.{domain}"] if domain else [vm],
+                   "spec": lago_spec(dom)}
     return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts,
             "control_dir": prefix.paths.ssh_control_dir, "vms": vms}
 
@@ -42,12 +43,39 @@ def _checked(f: Dict[str, Any]) -> Dict[str, Any]:
                 raise ValueError(f"{key} holds a double quote: {f[key]!r}")
         for vm, v in f["vms"].items():
             for word in (vm, v["ip"], *v["groups"], *v["names"]):
-                if safe.control_char(word) or not word or any(c in word for c in " \t\"'#[]="):
-                    raise ValueError(f"{word!r} cannot be written as one word")
+                _word(word)
             safe.user(v["user"])
     except ValueError as exc:
         raise UsageError(f"not exported: {exc}") from None
     return f
+
+
+def _word(word: str, allowed: str = "") -> str:
+    """``word`` if it can be written as one word of these files, else ValueError."""
+    if safe.control_char(word) or not word or \
+            any(c in word for c in " \t\"'#[]=" if c not in allowed):
+        raise ValueError(f"{word!r} cannot be written as one word")
+    return word
+
+
+def lago_spec(dom: model.Domain) -> Dict[str, Any]:
+    """A domain as Lago's spec named it, for ``--keys`` paths ('metadata/role')."""
+    return {**dom.upstream, "groups": list(dom.groups), "memory": dom.memory, "vcpu": dom.vcpu,
+            "vm-provider": "ssh" if dom.provider == "ssh" else "local-libvirt",
+            "distro": dom.distro, "ssh-user": dom.ssh_user, "metadata": dom.metadata,
+            "cpu_model": dom.cpu_model, "nested": dom.nested}
+
+
+def _lookup(spec: Dict[str, Any], key: str) -> Any:
+    value: Any = spec
+    for part in [p for p in key.split("/") if p]:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 def _ssh_args(f: Dict[str, Any]) -> str:
@@ -55,9 +83,10 @@ def _ssh_args(f: Dict[str, Any]) -> str:
             "-o IdentitiesOnly=yes")
 
 
-def ansible_inventory(f: Dict[str, Any]) -> str:
+def ansible_inventory(f: Dict[str, Any], keys: Optional[List[str]] = None) -> str:
     """INI inventory: every VM with its address, user and the env's key; one section per
-    group (``groups`` in the env file)."""
+    group (``groups`` in the env file), and with ``keys`` (Lago's ansible_hosts --keys) one
+    section 'KEY=VALUE' per value of each key path in the VM's spec."""
     f = _checked(f)
     lines = ["# lago environment inventory"]
     for vm, v in f["vms"].items():
@@ -68,6 +97,16 @@ def ansible_inventory(f: Dict[str, Any]) -> str:
     for vm, v in f["vms"].items():
         for g in v["groups"]:
             groups.setdefault(g, []).append(vm)
+        for key in keys or ():
+            value = _lookup(v.get("spec", {}), key)
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None and not isinstance(item, (dict, list)):
+                    # A section name from the env file's values: one word, or no line at all.
+                    try:
+                        section = _word(f"{key}={item}", allowed="=")
+                    except ValueError as exc:
+                        raise UsageError(f"not exported: {exc}") from None
+                    groups.setdefault(section, []).append(vm)
     for g in sorted(groups):
         lines += ["", f"[{g}]", *groups[g]]
     return "\n".join(lines) + "\n"

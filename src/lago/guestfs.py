@@ -62,7 +62,8 @@ def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
                      root_hash: Optional[str] = None,
                      uploads: Sequence[Tuple[str, str, str]] = (),
                      host_keys: Sequence[str] = (),
-                     selinux_relabel: bool = False, iscsi_iqn: Optional[str] = None) -> str:
+                     selinux_relabel: bool = False, iscsi_iqn: Optional[str] = None,
+                     build: Sequence[str] = ()) -> str:
     """The commands file: hostname, key, root password hash, uploaded files [(local, guest
     path, mode)], the guest's SSH host keys (local private keys named ``ssh_host_TYPE_key``,
     ``.pub`` beside them), iSCSI initiator name, SELinux relabel (last: it must see every
@@ -107,6 +108,8 @@ def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
     lines += ["mkdir /etc/cloud", "touch /etc/cloud/cloud-init.disabled"]
     if iscsi_iqn:
         lines += ["mkdir /etc/iscsi", f"write /etc/iscsi/initiatorname.iscsi:InitiatorName={iscsi_iqn}"]
+    # The disk's build steps (customize_lines), after the bootstrap as Lago ran them.
+    lines += list(build)
     if selinux_relabel:
         lines.append("selinux-relabel")
     # One operation per line, and `edit` runs Perl on the host: a value with a line break
@@ -123,6 +126,87 @@ def masked_commands(text: str) -> str:
 def sysprep(disks: Sequence[Tuple[str, str]], commands_file: str, domain_type: str) -> None:
     runner.run(sysprep_argv(disks, commands_file), env=environment(domain_type),
                timeout=SYSPREP_TIMEOUT)
+
+
+# virt-customize options a disk's ``build`` step may use: those that work on the image
+# offline (--no-network), each with whether it takes an argument. Installing or updating
+# packages needs the network and is refused. ``edit`` is refused too: its Perl expression
+# runs on the host, as root, not in the guest (``run-command`` and ``write`` do that job).
+CUSTOMIZE_OPTIONS = {
+    "append-line": True, "chmod": True, "chown": True, "copy": True, "copy-in": True,
+    "delete": True, "firstboot": True, "firstboot-command": True,
+    "hostname": True, "link": True, "mkdir": True, "move": True, "password": True,
+    "root-password": True, "run": True, "run-command": True, "scrub": True,
+    "selinux-relabel": False, "ssh-inject": True, "timezone": True, "touch": True,
+    "truncate": True, "truncate-recursive": True, "uninstall": True, "upload": True,
+    "write": True,
+}
+_NEEDS_NETWORK = ("install", "update", "firstboot-install", "network", "sm-register",
+                  "sm-attach")
+CUSTOMIZE_TIMEOUT = 900.0
+
+
+def customize_problems(options: Dict[str, object]) -> List[Tuple[str, str]]:
+    """[(option, problem)] for a build step's options: each one allowed, with an argument
+    where it needs one."""
+    out = []
+    for key, value in options.items():
+        name = str(key)
+        if name in _NEEDS_NETWORK:
+            out.append((name, f"'{name}' needs the network; build steps run offline"))
+        elif name == "edit":
+            out.append((name, "'edit' runs its Perl expression on the host; use 'run-command' "
+                              "(sed, in the guest) or 'write'"))
+        elif name not in CUSTOMIZE_OPTIONS:
+            out.append((name, f"'{name}' is not a virt-customize option a build step may use "
+                              f"({', '.join(sorted(CUSTOMIZE_OPTIONS))})"))
+        elif isinstance(value, dict):
+            out.append((name, "expected a string or a list of strings"))
+        elif any("\n" in str(v) for v in (value if isinstance(value, list) else [value])):
+            out.append((name, "an argument is one line (use upload for a file's content)"))
+        elif CUSTOMIZE_OPTIONS[name] and name != "ssh-inject" and \
+                any(str(v) == "" for v in (value if isinstance(value, list) else [value])):
+            out.append((name, f"'{name}' needs an argument"))
+    return out
+
+
+def _customize_items(steps: Sequence[Dict[str, object]],
+                     pubkey_file: str) -> List[Tuple[str, Optional[str]]]:
+    """(option, argument or None) of build steps, in order: a list argument repeats the
+    option, an empty ``ssh-inject`` injects the env's key for root (as Lago did)."""
+    out: List[Tuple[str, Optional[str]]] = []
+    for options in steps:
+        for name, value in options.items():
+            for arg in value if isinstance(value, list) else [value]:
+                if name == "ssh-inject" and not arg:
+                    out.append((name, f"root:file:{pubkey_file}"))
+                else:
+                    out.append((name, str(arg) if CUSTOMIZE_OPTIONS[name] else None))
+    return out
+
+
+def customize_argv(disk: Tuple[str, str], steps: Sequence[Dict[str, object]],
+                   pubkey_file: str) -> List[str]:
+    """One virt-customize run over a disk (path, format) for its build steps. No shell:
+    each argument is one argv item."""
+    path, fmt = disk
+    argv = ["virt-customize", "--quiet", "--no-network", "--format", fmt, "-a", path]
+    for name, arg in _customize_items(steps, pubkey_file):
+        argv += [f"--{name}"] + ([arg] if arg is not None else [])
+    return argv
+
+
+def customize_lines(steps: Sequence[Dict[str, object]], pubkey_file: str) -> List[str]:
+    """The build steps as commands-file lines, for a disk that virt-sysprep configures
+    anyway: one appliance boot instead of two."""
+    return [name if arg is None else f"{name} {arg}"
+            for name, arg in _customize_items(steps, pubkey_file)]
+
+
+def customize(disk: Tuple[str, str], steps: Sequence[Dict[str, object]], pubkey_file: str,
+              domain_type: str) -> None:
+    runner.run(customize_argv(disk, steps, pubkey_file), env=environment(domain_type),
+               timeout=CUSTOMIZE_TIMEOUT)
 
 
 def _dirname(path: str) -> str:

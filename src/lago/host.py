@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+from typing import Any, Dict
 
 LOG = logging.getLogger("lago")
 
@@ -39,6 +40,16 @@ def kvm_usable(dev: str = "/dev/kvm", cpuinfo_path: str = "/proc/cpuinfo") -> bo
         return False
     finally:
         os.close(fd)
+
+
+def cpu_facts(cpuinfo_path: str = "/proc/cpuinfo") -> Dict[str, Any]:
+    """The host CPU's vendor and flags (cpu.host_cpu), for a domain's <cpu>."""
+    from . import cpu
+    try:
+        with open(cpuinfo_path, encoding="utf-8") as fh:
+            return cpu.host_cpu(fh.read())
+    except OSError:
+        return {"vendor": None, "flags": []}
 
 
 _warned = False

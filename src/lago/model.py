@@ -29,6 +29,8 @@ class Disk:
     template_name: Optional[str] = None
     template_version: Optional[str] = None
     metadata: Dict[str, Any] = field(default_factory=dict)
+    make_a_copy: bool = False  # the env gets its own copy of ``path``, not an overlay on it
+    build: List[Dict[str, Any]] = field(default_factory=list)  # virt-customize steps at init
 
 
 @dataclass
@@ -56,6 +58,11 @@ class Domain:
     distro: Optional[str] = None
     boot: Optional[Boot] = None
     wait_for: str = "ssh"
+    provider: str = "libvirt"  # or "ssh": an existing machine, reached at its nics[0].ip
+    cpu_model: Optional[str] = None
+    cpu_custom: Optional[Dict[str, Any]] = None
+    nested: bool = False
+    upstream: Dict[str, Any] = field(default_factory=dict)  # Lago keys kept as written (vm-type)
 
 
 @dataclass
@@ -76,6 +83,8 @@ class Env:
     path: str
     domains: Dict[str, Domain]
     nets: Dict[str, Net]
+    # What validation warned about (keys Lago ignored); not kept in the prefix.
+    warnings: List[str] = field(default_factory=list, compare=False)
 
     def to_dict(self, secrets: bool = True) -> Dict[str, Any]:
         domains = {n: asdict(d) for n, d in self.domains.items()}
@@ -106,3 +115,7 @@ class Env:
             if self.nets[nic.net].management:
                 return nic.net
         return nics[0].net
+
+    def libvirt_vms(self, names: List[str]) -> List[str]:
+        """Those of ``names`` that are libvirt domains (not vm-provider ssh machines)."""
+        return [n for n in names if self.domains[n].provider != "ssh"]

@@ -69,10 +69,10 @@ def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str,
         root_hash = openssl.password_hash(dom.root_password) if dom.root_password else None
         iqn = f"{IQN_BASE}:{addressing.short_id(uuid)}:{vm}"
         commands = guestfs.sysprep_commands(
-            hostname=vm, pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user,
+            hostname=addressing.host_label(vm), pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user,
             root_hash=root_hash, uploads=uploads,
             host_keys=ssh.host_keys(tmp, f"root@{vm}"), selinux_relabel=fam == "el",
-            iscsi_iqn=iqn)
+            iscsi_iqn=iqn, build=guestfs.customize_lines(dom.disks[0].build, paths.ssh_pubkey))
         cmd_file = os.path.join(tmp, "commands")
         _write_private(cmd_file, commands)
         LOG.debug("%s: sysprep commands (family %s):\n%s", vm, fam,
@@ -100,7 +100,7 @@ def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, An
     pw_hash = openssl.password_hash(dom.root_password) if dom.root_password else None
     contents = {
         "meta-data": cloudinit.meta_data(vm, f"{uuid}-{vm}"),
-        "user-data": cloudinit.user_data(vm, pubkey, pw_hash, dom.ssh_user),
+        "user-data": cloudinit.user_data(addressing.host_label(vm), pubkey, pw_hash, dom.ssh_user),
         "network-config": cloudinit.network_config(
             info["nics"], {n: nets[n]["subnet"] for n in nets}, (mgmt, nets[mgmt]["gw"])),
     }

@@ -36,10 +36,11 @@ def create(path: str, fmt: str = "qcow2", size: Optional[str] = None,
 
 
 def convert_argv(src: str, dst: str, fmt: str = "qcow2", backing: Optional[str] = None,
-                 backing_fmt: Optional[str] = None) -> List[str]:
+                 backing_fmt: Optional[str] = None, compress: bool = False) -> List[str]:
     """Copy an image's current content (no snapshots) to ``dst``: whole (flattened), or
-    only what differs from ``backing`` (an overlay on it; its format always named)."""
-    argv = ["qemu-img", "convert", "-q", "-O", fmt]
+    only what differs from ``backing`` (an overlay on it; its format always named);
+    ``compress``: qcow2's compressed clusters."""
+    argv = ["qemu-img", "convert", "-q", "-O", fmt] + (["-c"] if compress else [])
     if backing is not None:
         if not backing_fmt:
             raise ValueError("an overlay needs the backing file's format")
@@ -48,8 +49,9 @@ def convert_argv(src: str, dst: str, fmt: str = "qcow2", backing: Optional[str] 
 
 
 def convert(src: str, dst: str, fmt: str = "qcow2", backing: Optional[str] = None,
-            backing_fmt: Optional[str] = None, timeout: float = 3600) -> None:
-    runner.run(convert_argv(src, dst, fmt, backing, backing_fmt), timeout=timeout)
+            backing_fmt: Optional[str] = None, timeout: float = 3600,
+            compress: bool = False) -> None:
+    runner.run(convert_argv(src, dst, fmt, backing, backing_fmt, compress), timeout=timeout)
 
 
 def rebase_unsafe_argv(path: str, backing: str, backing_fmt: str) -> List[str]:

@@ -11,7 +11,7 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import safe, specload
+from . import safe, speclago, specload
 from .errors import SpecError
 from .model import DEFAULT_DNS_DOMAIN, DEFAULT_MEMORY, Boot, Disk, Domain, Env, Net, Nic
 from .store import NAME_RE as TEMPLATE_NAME_RE
@@ -24,25 +24,27 @@ PROVISION = ("sysprep", "cloud-init", "none")
 PROVISION_SUPPORTED = ("sysprep", "cloud-init", "none")
 NET_TYPES_SUPPORTED = ("nat", "isolated", "bridge")
 
-VM_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
-NET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+# Lago's names: letters, digits, '_', '.', '-' (Lago's own fixtures use '_' and '.'); the
+# libvirt and bridge names derived from them are made safe in addressing.py.
+VM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+NET_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 DEV_RE = re.compile(r"^(vd|sd|hd)[a-z]{1,2}$")
 SIZE_RE = re.compile(r"^(\d+)([KMGT]i?B?|[kmgt])?$")
 VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 TOP_KEYS = ("domains", "nets", "prototypes")
 # Keys upstream Lago files carry that have no effect here; accepted so those files load.
-UPSTREAM_DOMAIN_KEYS = ("vm-type", "vm-provider", "service_provider", "cpu_model", "cpu_custom",
-                        "nested", "comment")
+UPSTREAM_DOMAIN_KEYS = ("vm-type", "service_provider", "comment", "cpu", "guest-agent",
+                        "skip-export")
 DOMAIN_KEYS = ("memory", "vcpu", "nics", "disks", "metadata", "artifacts", "groups", "bootstrap",
                "provision", "root-password", "ssh-user", "ssh-password", "distro", "boot",
-               "wait_for", "based-on") + UPSTREAM_DOMAIN_KEYS
+               "wait_for", "based-on") + speclago.DOMAIN_KEYS + UPSTREAM_DOMAIN_KEYS
 NIC_KEYS = ("net", "ip")
 DISK_KEYS = ("name", "dev", "format", "type", "template_name", "template_version", "path",
-             "size", "metadata", "comment", "template_type")
+             "size", "metadata", "comment", "template_type") + speclago.DISK_KEYS
 BOOT_KEYS = ("kernel", "initrd", "cmdline")
 NET_KEYS = ("type", "dhcp", "management", "gw", "dns_domain_name", "dns_records", "mtu",
-            "bridge", "comment")
+            "bridge", "comment") + speclago.NET_KEYS
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 DHCP_KEYS = ("start", "end")
 _TEMPLATE = "a template name or version (1-80 letters, digits, '_', '.', '+', '-')"
@@ -56,6 +58,7 @@ class _Checker:
         self.lines = lines
         self.variables = variables
         self.problems: List[str] = []
+        self.warnings: List[str] = []
         self.base_dir = os.path.dirname(os.path.abspath(path))
 
     def where(self, loc: Tuple[Any, ...]) -> str:
@@ -69,13 +72,18 @@ class _Checker:
     def bad(self, loc: Tuple[Any, ...], msg: str) -> None:
         self.problems.append(f"{self.where(loc)}: {msg}")
 
-    def keys(self, obj: Dict[str, Any], allowed: Tuple[str, ...], loc: Tuple[Any, ...]) -> None:
+    def keys(self, obj: Dict[str, Any], allowed: Tuple[str, ...], loc: Tuple[Any, ...],
+             ignored: Any = ()) -> None:
+        """Lago's rule for a key unknown at its level: an error when it is a close match of
+        a known key there (a typo), else a warning naming it (Lago ignored such keys)."""
         for key in obj:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else \
-                    f" (known keys: {', '.join(k for k in allowed if k not in UPSTREAM_DOMAIN_KEYS)})"
-                self.bad(loc + (key,), f"unknown key{hint}")
+            if key in allowed or key in ignored:
+                continue
+            close = speclago.close_match(str(key), allowed)
+            if close:
+                self.bad(loc + (key,), f"unknown key (did you mean '{close}'?)")
+            else:
+                self.warnings.append(f"{self.where(loc + (key,))}: unknown key, ignored")
 
     def typed(self, obj: Dict[str, Any], key: str, types: Any, loc: Tuple[Any, ...],
               default: Any = None) -> Any:
@@ -150,6 +158,7 @@ def load_env(path: str, variables: Optional[Dict[str, str]] = None) -> Env:
     if chk.problems:
         raise SpecError(path, chk.problems)
     assert env is not None
+    env.warnings = chk.warnings
     return env
 
 
@@ -157,7 +166,9 @@ def _check_document(chk: _Checker, data: Any) -> Optional[Env]:
     if not isinstance(data, dict):
         chk.bad((), "the env file must be a mapping with 'domains' and 'nets'")
         return None
-    chk.keys(data, TOP_KEYS, ())
+    # A top-level key that only holds a block for YAML aliases (Lago's 'base_disk: &d') is
+    # no unknown key.
+    chk.keys(data, TOP_KEYS, (), ignored=chk.lines.get(specload.ANCHORS, ()))
     raw_nets = chk.typed(data, "nets", dict, (), {})
     raw_domains = chk.typed(data, "domains", dict, (), {})
     prototypes = chk.typed(data, "prototypes", dict, (), {})
@@ -203,7 +214,7 @@ def _inherit(chk: _Checker, raw: Any, prototypes: Dict[str, Any], loc: Tuple[Any
 
 def _check_net(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...]) -> Optional[Net]:
     if not NET_NAME_RE.match(name):
-        chk.bad(loc, "a net name is 1-40 letters, digits, '_', '.', '-', starting with a "
+        chk.bad(loc, "a net name is 1-128 letters, digits, '_', '.', '-', starting with a "
                      "letter or digit")
     if raw is None:
         raw = {}
@@ -272,13 +283,15 @@ def _check_net(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...]) -> Opti
 def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
                   raw_nets: Dict[str, Any]) -> Optional[Domain]:
     if not VM_NAME_RE.match(name):
-        chk.bad(loc, "a VM name is 1-40 letters, digits and '-', starting and ending with a "
+        chk.bad(loc, "a VM name is 1-63 letters, digits, '_', '.', '-', starting with a "
                      "letter or digit (it becomes the guest's hostname)")
     if not isinstance(raw, dict):
         chk.bad(loc, f"expected a mapping, got {_type_name(type(raw))}")
         return None
     chk.keys(raw, DOMAIN_KEYS, loc)
+    raw = speclago.coerce_domain(raw, chk.variables)
     dom = Domain(name=name, nics=[], disks=[])
+    speclago.check_domain(chk, raw, dom, loc)
     dom.memory = chk.typed(raw, "memory", int, loc, DEFAULT_MEMORY)
     if dom.memory < 16:
         chk.bad(loc + ("memory",), f"{dom.memory} MiB is too little (memory is in MiB)")
@@ -286,7 +299,7 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
     if dom.vcpu < 1:
         chk.bad(loc + ("vcpu",), "need at least 1 vcpu")
     dom.nics = _check_nics(chk, raw, loc, raw_nets)
-    dom.disks = _check_disks(chk, raw, loc)
+    dom.disks = _check_disks(chk, raw, loc, required=dom.provider != "ssh")
     dom.metadata = chk.typed(raw, "metadata", dict, loc, {})
     scripts = dom.metadata.get("deploy-scripts", [])
     if not isinstance(scripts, list) or not all(isinstance(s, str) for s in scripts):
@@ -339,6 +352,8 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
                             if initrd else None,
                             cmdline=chk.text(chk.typed(boot, "cmdline", str, bloc, ""),
                                              bloc + ("cmdline",)) or "")
+    if dom.provider == "ssh":
+        speclago.check_ssh_domain(chk, raw, dom, loc)
     return dom
 
 
@@ -382,9 +397,10 @@ def _check_nics(chk: _Checker, raw: Dict[str, Any], loc: Tuple[Any, ...],
     return nics
 
 
-def _check_disks(chk: _Checker, raw: Dict[str, Any], loc: Tuple[Any, ...]) -> List[Disk]:
+def _check_disks(chk: _Checker, raw: Dict[str, Any], loc: Tuple[Any, ...],
+                 required: bool = True) -> List[Disk]:
     disks_raw = chk.typed(raw, "disks", list, loc, [])
-    if not disks_raw:
+    if not disks_raw and required:
         chk.bad(loc + ("disks",), "a VM needs at least one disk (the first one boots)")
     disks: List[Disk] = []
     names, devs = set(), set()
@@ -414,6 +430,7 @@ def _check_disks(chk: _Checker, raw: Dict[str, Any], loc: Tuple[Any, ...]) -> Li
         if disk.format not in DISK_FORMATS:
             chk.bad(dloc + ("format",), f"'{disk.format}' is not one of {', '.join(DISK_FORMATS)}")
         _check_disk_source(chk, d, disk, dloc)
+        speclago.check_disk(chk, d, disk, dloc)
         disks.append(disk)
     return disks
 
@@ -433,7 +450,8 @@ def _check_disk_source(chk: _Checker, d: Dict[str, Any], disk: Disk, dloc: Tuple
         disk.path = chk.host_file(path, dloc + ("path",), "disk image")
         disk.template_name = chk.typed(d, "template_name", str, dloc)
     elif disk.type == "file":
-        chk.bad(dloc, "a file disk needs 'path'")
+        if "url" not in d:
+            chk.bad(dloc, "a file disk needs 'path' (or 'url')")
     else:
         # Resolved from the template store when the env is initialized (templates.py); both
         # become directory names in the store, so they are held to the store's name rule.
@@ -455,6 +473,8 @@ def _check_addresses(chk: _Checker, domains: Dict[str, Domain], nets: Dict[str, 
             pinned[name] = ipaddress.IPv4Network(f"{net.gw}/24", strict=False)
     seen_ips: Dict[Tuple[str, str], str] = {}
     for vm in domains.values():
+        if vm.provider == "ssh":
+            continue  # its address is where the machine is, not planned on the env's nets
         mgmt = [n.net for n in vm.nics if n.net in nets and nets[n.net].management]
         if len(mgmt) > 1:
             chk.bad(("domains", vm.name, "nics"),

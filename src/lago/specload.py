@@ -12,6 +12,7 @@ from .errors import SpecError
 from .vendored import yaml as _yaml
 
 Path = Tuple[Any, ...]
+ANCHORS: Path = ("<anchors>",)
 MAX_NODES = 50_000  # far more than any real env file; bounds alias expansion
 MAX_DEPTH = 64
 _TOO_BIG = ("{path}: the document is nested deeper than %d levels or expands to more than %d "
@@ -29,7 +30,10 @@ def dotted(path: Path) -> str:
 
 
 def load(path: str) -> Tuple[Any, Dict[Path, int], List[str]]:
-    """Return (data, lines, problems); syntax errors raise SpecError at once."""
+    """Return (data, lines, problems); syntax errors raise SpecError at once.
+
+    ``lines`` also holds, under ``ANCHORS``, the set of top-level keys whose value another
+    part of the document refers to by a YAML alias (a block kept only to be reused)."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -64,6 +68,13 @@ def _load_yaml(path: str, text: str) -> Tuple[Any, Dict[Path, int], List[str]]:
             # Aliases can make a few lines expand exponentially ("billion laughs") or
             # refer to themselves; either would hang or blow the stack below.
             raise SpecError(path, [_TOO_BIG.format(path=path)])
+        lines: Dict[Path, int] = {}
+        problems: List[str] = []
+        if node is not None:
+            # Before construction: PyYAML flattens merge keys (<<) into the node in place,
+            # which would make a key written beside '<<: *anchor' look like a duplicate.
+            _walk(yaml, node, (), lines, problems, path)
+            lines[ANCHORS] = _aliased_top_keys(yaml, node)  # type: ignore[assignment]
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -76,11 +87,27 @@ def _load_yaml(path: str, text: str) -> Tuple[Any, Dict[Path, int], List[str]]:
         raise SpecError(path, [_TOO_BIG.format(path=path)]) from None
     finally:
         loader.dispose()
-    lines: Dict[Path, int] = {}
-    problems: List[str] = []
-    if node is not None:
-        _walk(yaml, node, (), lines, problems, path)
     return data, lines, problems
+
+
+def _aliased_top_keys(yaml: Any, root: Any) -> Any:
+    """Top-level keys whose value node appears again elsewhere (an alias resolves to the
+    very node its anchor marks)."""
+    if not isinstance(root, yaml.MappingNode):
+        return frozenset()
+    seen: Dict[int, int] = {}
+    stack = [v for _, v in root.value]
+    while stack:
+        node = stack.pop()
+        seen[id(node)] = seen.get(id(node), 0) + 1
+        if seen[id(node)] > 1:
+            continue  # already walked below this node
+        if isinstance(node, yaml.MappingNode):
+            stack += [v for _, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return frozenset(k.value for k, v in root.value
+                     if isinstance(k, yaml.ScalarNode) and seen.get(id(v), 0) > 1)
 
 
 def _expanded_size(yaml: Any, root: Any) -> int:

@@ -63,9 +63,11 @@ def domain_xml(*, name: str, vm: str, domain_type: str, arch: str, memory_mib: i
                disks: List[Dict[str, str]], nics: List[Dict[str, str]],
                kernel: Optional[str] = None, initrd: Optional[str] = None,
                cmdline: Optional[str] = None, console_log: Optional[str] = None,
-               prefix: str = "", uuid: str = "", seed: Optional[str] = None) -> str:
+               prefix: str = "", uuid: str = "", seed: Optional[str] = None,
+               cpu: Optional[ET.Element] = None) -> str:
     """A libvirt <domain>. disks: [{"path","format","dev"}]; nics: [{"network","mac","mtu"?}];
-    seed: a cloud-init NoCloud ISO, attached as a read-only IDE cdrom."""
+    seed: a cloud-init NoCloud ISO, attached as a read-only IDE cdrom; cpu: a <cpu> element
+    (cpu.py), else QEMU's default CPU."""
     dom = ET.Element("domain", type=domain_type)
     _sub(dom, "name", name)
     _sub(dom, "title", vm)
@@ -73,6 +75,8 @@ def domain_xml(*, name: str, vm: str, domain_type: str, arch: str, memory_mib: i
     ET.SubElement(meta, f"{{{METADATA_NS}}}env", prefix=prefix, uuid=uuid, vm=vm)
     _sub(dom, "memory", str(memory_mib), unit="MiB")
     _sub(dom, "vcpu", str(vcpu))
+    if cpu is not None:
+        dom.append(cpu)
     os_el = _sub(dom, "os")
     _sub(os_el, "type", "hvm", arch=arch)
     if kernel:

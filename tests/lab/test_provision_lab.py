@@ -96,7 +96,12 @@ def assert_guest_facts(lago, vm, info):
 
 
 def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, debian, tmp_path):
-    envfile = write_debian_env(tmp_path, debian, "sysprep")
+    # A Lago build step on the boot disk rides along in the same virt-sysprep run.
+    build = [{"virt-customize": {"mkdir": "/etc/lago-build",
+                                 "write": "/etc/lago-build/step:built at init"}}]
+    envfile = write_debian_env(tmp_path, debian, "sysprep", disk={
+        "name": "root", "type": "file", "path": debian["disk"], "format": "qcow2",
+        "build": build})
     with ArgvWatch(PASSWORD) as watch:
         up = lago.run("up", envfile, timeout=1200)
     assert watch.hits == []
@@ -106,6 +111,7 @@ def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, deb
     hashes = []
     for vm, info in status["vms"].items():
         hashes.append(assert_guest_facts(lago, vm, info))
+        assert lago.run("ssh", vm, "--", "cat", "/etc/lago-build/step").stdout == "built at init"
         # The template's `127.0.1.1 debian-template` line names the clone now.
         hosts = lago.run("ssh", vm, "--", "cat", "/etc/hosts").stdout.splitlines()
         assert [line.split() for line in hosts if line.startswith("127.0.1.1")] == [
@@ -155,6 +161,7 @@ def test_cloud_init_from_a_store_template_gives_each_vm_the_same_facts(lago, deb
     hashes = []
     for vm, info in status["vms"].items():
         hashes.append(assert_guest_facts(lago, vm, info))
+        assert lago.run("ssh", vm, "--", "cat", "/etc/lago-build/step").stdout == "built at init"
         # cloud-init did the work (not a leftover of the template).
         ci = lago.run("ssh", vm, "--", "cloud-init", "status", "--long", check=False).stdout
         assert "status: done" in ci and "DataSourceNoCloud" in ci, ci

@@ -22,3 +22,16 @@ def golden(request):
             expected = fh.read()
         assert text == expected, f"{name} differs from its golden file (pytest --regen to update)"
     return check
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    """A clean current directory for the command line: a stand-in base.qcow2, no LAGO_*
+    variables and no user config from the machine running the tests."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.qcow2").write_text("x")
+    for var in list(os.environ):
+        if var.startswith("LAGO_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return tmp_path

@@ -18,17 +18,6 @@ domains:
 """
 
 
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "base.qcow2").write_text("x")
-    for var in list(os.environ):
-        if var.startswith("LAGO_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return tmp_path
-
-
 def test_validate_good_file_exits_0(here, capsys):
     (here / "env.yaml").write_text(GOOD)
     assert cli.main(["validate", "env.yaml"]) == 0

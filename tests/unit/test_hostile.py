@@ -1,6 +1,5 @@
 """Hostile names and values: rejected with a located message, or carried safely as one argv
 item / one XML attribute — never through a shell, never breaking XML, never a traceback."""
-import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -19,17 +18,6 @@ domains:
     nics: [{net: lan}]
     disks: [{type: file, path: base.qcow2}]
 """
-
-
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "base.qcow2").write_text("x")
-    for var in list(os.environ):
-        if var.startswith("LAGO_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return tmp_path
 
 
 def yaml_str(value):

@@ -14,7 +14,7 @@ import pytest
 from lago import cli, exports, fsutil, guestfs, leases, spec, ssh, store, transfer
 from lago.errors import UsageError
 
-from test_hostile import BASE, here  # noqa: E402,F401  (an env file and a clean cwd)
+from test_hostile import BASE  # noqa: E402  (an env file; the clean cwd is conftest's here)
 
 
 def validate(here, capsys, extra, disk=None):
@@ -455,3 +455,12 @@ def test_a_file_over_a_directory_of_the_stream_is_refused_not_a_traceback(tmp_pa
     (tmp_path / "dest").mkdir()
     assert transfer.unpack(tar, str(tmp_path / "dest")) == ["d", "d"]
     assert os.path.isdir(tmp_path / "dest" / "d")
+
+
+def test_a_build_step_cannot_run_perl_on_the_host_through_edit(here, tmp_path):
+    """virt-customize's ``edit`` evaluates its expression on the host: a build step in an env
+    file from elsewhere must not reach it (nor a line of the sysprep commands file)."""
+    from lago import guestfs
+    found = dict(guestfs.customize_problems({"edit": "/etc/motd:system('touch /tmp/pwned')"}))
+    assert "host" in found["edit"]
+    assert "edit" not in guestfs.CUSTOMIZE_OPTIONS

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from .. import ops
+from ..errors import ExternalError
 from .base import Command, Context
 
 
@@ -11,10 +12,16 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("vms", nargs="*", metavar="VM", help="VMs (default: all)")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="artifacts go to DIR/VM/<path in the guest>")
+    p.add_argument("--no-skip", action="store_true",
+                   help="an artifact missing in a VM is an error (exit 1), not a warning")
 
 
 def _collect(ctx: Context, args: argparse.Namespace) -> int:
     result = ops.collect(ctx.cfg, ctx.workdir, ctx.prefix, args.output, args.vms)
+    missing = [f"{vm}: {w}" for vm, r in result.items() for w in r["warnings"]]
+    if args.no_skip and missing:
+        raise ExternalError("some artifacts could not be collected (--no-skip):\n" +
+                            "\n".join(missing))
     if ctx.json:
         ctx.out_json(result)
     else:

@@ -21,6 +21,9 @@ def _console(ctx: Context, args: argparse.Namespace) -> int:
     prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
     vm = prefix.resolve_vm(args.vm)
     lv = prefix.state["vms"][vm]["libvirt_name"]
+    if lv is None:
+        raise UsageError(f"{vm} is an existing machine (vm-provider ssh): it has no console "
+                         "here", hint=f"lago.pyz ssh {vm}")
     if virsh.domains(prefix.uri).get(lv) != "running":
         raise UsageError(f"VM {vm} is not running", hint="start it: lago.pyz start " + vm)
     argv = virsh.console_argv(prefix.uri, lv)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import ops
+from .. import ops, workdir
 from ..errors import UsageError
 from .base import Command, Context
 
@@ -13,21 +13,26 @@ HELP = "remove the environment: VMs, networks, leases, disks, the prefix directo
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--all-prefixes", action="store_true",
+                   help="destroy every environment of the workdir")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("destroy needs -y/--yes when not run from a terminal")
-        name = ctx.prefix or "the current environment"
+        name = "every environment" if args.all_prefixes else \
+            ctx.prefix or "the current environment"
         answer = input(f"Destroy {name} in {ctx.workdir.root}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             return 0
-    gone = ops.destroy(ctx.cfg, ctx.workdir, ctx.prefix)
+    names = workdir.list_prefixes(ctx.workdir) if args.all_prefixes else [ctx.prefix]
+    gone = [ops.destroy(ctx.cfg, ctx.workdir, name) for name in names]
     if ctx.json:
-        ctx.out_json({"destroyed": gone})
+        ctx.out_json({"destroyed": gone[0] if not args.all_prefixes else gone})
     else:
-        ctx.out(f"environment '{gone}' destroyed")
+        for name in gone:
+            ctx.out(f"environment '{name}' destroyed")
     return 0
 
 

@@ -9,7 +9,12 @@ from .base import Command, Context
 
 
 def _args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="an empty directory")
+    p.add_argument("-o", "--output", "--dst-dir", dest="output", required=True, metavar="DIR",
+                   help="an empty directory")
+    p.add_argument("--vm-names", nargs="+", metavar="VM", help="only these VMs (default: all)")
+    p.add_argument("--compress", action="store_true", help="compressed qcow2 disks")
+    p.add_argument("--init-file-name", default=export.ENV_FILE, metavar="NAME",
+                   help=f"the env file's name in DIR (default {export.ENV_FILE})")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--standalone", action="store_true",
                    help="flatten each disk (default: an overlay on its template)")
@@ -20,8 +25,10 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 def _export(ctx: Context, args: argparse.Namespace) -> int:
     result = env.change(ctx.cfg, ctx.workdir, ctx.prefix,
-                        lambda prefix, undo: export.export(prefix, args.output,
-                                                           args.standalone, args.bundle))
+                        lambda prefix, undo: export.export(
+                            prefix, args.output, args.standalone, args.bundle,
+                            vms=args.vm_names, compress=args.compress,
+                            env_name=args.init_file_name))
     if ctx.json:
         ctx.out_json(result)
     else:

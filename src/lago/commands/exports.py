@@ -10,10 +10,11 @@ from ..fsutil import write_atomic
 from .base import Command, Context, no_arguments
 
 
-def _show(fn: Callable[[Dict], str]) -> Callable[[Context, argparse.Namespace], int]:
+def _show(fn: Callable[[Dict, argparse.Namespace], str]
+          ) -> Callable[[Context, argparse.Namespace], int]:
     def run(ctx: Context, args: argparse.Namespace) -> int:
         prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-        text = fn(exports.facts(prefix))
+        text = fn(exports.facts(prefix), args)
         # The ssh_config's ControlPath is in this directory; ssh cannot make it itself.
         os.makedirs(prefix.paths.ssh_control_dir, mode=0o700, exist_ok=True)
         if getattr(args, "write", False):
@@ -27,6 +28,12 @@ def _show(fn: Callable[[Dict], str]) -> Callable[[Context, argparse.Namespace], 
     return run
 
 
+def _ansible_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keys", nargs="+", metavar="KEY",
+                   help="also group by these keys of each VM's spec, as Lago did (e.g. "
+                        "vm-type groups vm-provider, or a path like metadata/role)")
+
+
 def _ssh_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--write", action="store_true",
                    help="write it to PREFIX/ssh_config and print that path")
@@ -34,8 +41,10 @@ def _ssh_config_args(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = [
     Command("ansible-inventory", "an Ansible INI inventory of the env's VMs and groups",
-            no_arguments, _show(exports.ansible_inventory), aliases=("ansible_hosts",)),
+            _ansible_args, _show(lambda f, a: exports.ansible_inventory(f, a.keys)),
+            aliases=("ansible_hosts",)),
     Command("ssh-config", "an ssh_config for 'ssh -F FILE VM'", _ssh_config_args,
-            _show(exports.ssh_config)),
-    Command("hosts", "/etc/hosts lines for the env's VMs", no_arguments, _show(exports.hosts)),
+            _show(lambda f, a: exports.ssh_config(f))),
+    Command("hosts", "/etc/hosts lines for the env's VMs", no_arguments,
+            _show(lambda f, a: exports.hosts(f))),
 ]

@@ -19,9 +19,12 @@ def render(data: Dict[str, Any]) -> List[str]:
     """The human view of status data (golden-tested)."""
     lines = [f"prefix  {data['prefix']}  ({data['path']})",
              f"uuid    {data['uuid']}  domain type {data['domain_type']}",
-             "", "NET", f"  {'name':<16} {'type':<9} {'subnet':<18} {'gw':<15} state"]
+             "", "NET", f"  {'name':<16} {'type':<9} {'subnet':<18} {'gw':<15} {'state':<5} "
+                        "libvirt network"]
     for name, n in data["nets"].items():
-        lines.append(f"  {name:<16} {n['type']:<9} {n['subnet']:<18} {n['gw']:<15} {n['state']}")
+        # The libvirt name: a long net name is shortened there (with a hash).
+        lines.append(f"  {name:<16} {n['type']:<9} {n['subnet']:<18} {n['gw']:<15} "
+                     f"{n['state']:<5} {n['libvirt_name']}")
     lines += ["", "VM", f"  {'name':<16} {'state':<10} {'ip':<15} nics"]
     for name, vm in data["vms"].items():
         nics = ", ".join(f"{n['dev']}={n['net']}/{n['ip']}" for n in vm["nics"])
@@ -42,9 +45,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             dom = prefix.env.domains[vm]
             info["secrets"] = {"root_password": dom.root_password, "ssh_user": dom.ssh_user,
                                "ssh_password": dom.ssh_password}
-    if ctx.json:
-        ctx.out_json(data)
-    else:
+    if not ctx.out_data(data):
         for line in render(data):
             ctx.out(line)
         for vm, info in data["vms"].items():

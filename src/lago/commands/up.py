@@ -3,9 +3,10 @@ the per-VM phase times. init ENVFILE: the env made, nothing started."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Dict, List
 
-from .. import create, events
+from .. import create, events, workdir
 from .base import Command, Context, env_creation_arguments
 
 HELP = "create (if needed) and start an environment, wait until its VMs answer ssh"
@@ -52,13 +53,24 @@ def phase_table(phases: Dict[str, Dict[str, float]]) -> List[str]:
     return lines
 
 
+def init_arguments(p: argparse.ArgumentParser) -> None:
+    env_creation_arguments(p, lago_init=True)
+
+
 def run_init(ctx: Context, args: argparse.Namespace) -> int:
-    name = create.init(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
-                       skip_bootstrap=args.skip_bootstrap)
+    cfg = ctx.cfg
+    for key in ("template_repo", "template_store"):
+        if getattr(args, key):
+            cfg = dataclasses.replace(cfg, **{key: getattr(args, key)})
+    wd = workdir.find(args.workdir_arg) if args.workdir_arg else ctx.workdir
+    name = create.init(cfg, wd, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
+                       skip_bootstrap=args.skip_bootstrap, skip_build=args.skip_build)
+    if args.set_current:
+        workdir.set_current(wd, name)
     return ctx.report({"prefix": name, "initialized": True},
                       f"environment '{name}' initialized (nothing started)")
 
 
 COMMANDS = [Command("up", HELP, add_arguments, run),
             Command("init", "create an environment (prefix, keys, leases, disks) without "
-                    "starting it", env_creation_arguments, run_init)]
+                    "starting it", init_arguments, run_init)]

@@ -16,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     model = create.validate(args.envfile, ctx.workdir, ctx.prefix, ctx.cfg)
     if ctx.json:
-        ctx.out_json({"valid": True, "env": model.to_dict(secrets=False)})
+        ctx.out_json({"valid": True, "warnings": model.warnings,
+                      "env": model.to_dict(secrets=False)})
     else:
         ctx.out(f"{args.envfile}: valid ({len(model.domains)} VMs, {len(model.nets)} nets)")
     return 0
