@@ -93,7 +93,7 @@ def test_console_argv_keeps_the_attach_banner():
 def test_exported_env_document_loads_again_as_an_env_file(tmp_path):
     import json
 
-    from lago import export, spec
+    from lago import envfile, export
     for name in ("base.qcow2", "vmlinuz", "initrd", "vm0-root.qcow2"):
         (tmp_path / name).write_bytes(b"x")
     src = tmp_path / "env.json"
@@ -106,13 +106,13 @@ def test_exported_env_document_loads_again_as_an_env_file(tmp_path):
             "boot": {"kernel": str(tmp_path / "vmlinuz"), "initrd": str(tmp_path / "initrd"),
                      "cmdline": "root=/dev/vda"},
             "artifacts": ["/var/log"]}}}))
-    env = spec.load_env(str(src), {})
+    env = envfile.load_env(str(src), {})
     doc = export.env_document(env, {"vm0": [{"name": "root", "dev": "vda",
                                              "file": "vm0-root.qcow2", "format": "qcow2",
                                              "sha256": "ab" * 32}]})
     out = tmp_path / "export.json"
     out.write_text(json.dumps(doc))
-    again = spec.load_env(str(out), {})
+    again = envfile.load_env(str(out), {})
     vm = again.domains["vm0"]
     assert vm.disks[0].path == str(tmp_path / "vm0-root.qcow2")
     assert vm.disks[0].metadata == {"sha256": "ab" * 32}

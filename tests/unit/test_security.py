@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from lago import cli, fsutil, guestfs, inventory, leases, spec, ssh, store, transfer
+from lago import cli, envfile, fsutil, guestfs, inventory, leases, ssh, store, transfer
 from lago.errors import UsageError
 
 from test_hostile import BASE  # noqa: E402  (an env file; the clean cwd is conftest's here)
@@ -424,7 +424,7 @@ def test_a_template_name_with_a_path_in_it_is_refused(here, name):
     (here / "env.yaml").write_text(BASE.replace(
         "{type: file, path: base.qcow2}", f"{{type: template, template_name: {json.dumps(name)}}}"))
     with pytest.raises(SpecError) as exc:
-        spec.load_env(str(here / "env.yaml"))
+        envfile.load_env(str(here / "env.yaml"))
     assert "template_name" in str(exc.value.problems)
 
 

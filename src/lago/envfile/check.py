@@ -11,10 +11,11 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import safe, speclago, specload
-from .errors import SpecError
-from .model import DEFAULT_DNS_DOMAIN, DEFAULT_MEMORY, Boot, Disk, Domain, Env, Net, Nic
-from .store import NAME_RE as TEMPLATE_NAME_RE
+from .. import safe
+from . import load, upstream
+from ..errors import SpecError
+from ..model import DEFAULT_DNS_DOMAIN, DEFAULT_MEMORY, Boot, Disk, Domain, Env, Net, Nic
+from ..store import NAME_RE as TEMPLATE_NAME_RE
 
 NET_TYPES = ("nat", "isolated", "bridge")
 DISK_TYPES = ("template", "file", "empty")
@@ -38,13 +39,13 @@ UPSTREAM_DOMAIN_KEYS = ("vm-type", "service_provider", "comment", "cpu", "guest-
                         "skip-export")
 DOMAIN_KEYS = ("memory", "vcpu", "nics", "disks", "metadata", "artifacts", "groups", "bootstrap",
                "provision", "root-password", "ssh-user", "ssh-password", "distro", "boot",
-               "wait_for", "based-on") + speclago.DOMAIN_KEYS + UPSTREAM_DOMAIN_KEYS
+               "wait_for", "based-on") + upstream.DOMAIN_KEYS + UPSTREAM_DOMAIN_KEYS
 NIC_KEYS = ("net", "ip")
 DISK_KEYS = ("name", "dev", "format", "type", "template_name", "template_version", "path",
-             "size", "metadata", "comment", "template_type") + speclago.DISK_KEYS
+             "size", "metadata", "comment", "template_type") + upstream.DISK_KEYS
 BOOT_KEYS = ("kernel", "initrd", "cmdline")
 NET_KEYS = ("type", "dhcp", "management", "gw", "dns_domain_name", "dns_records", "mtu",
-            "bridge", "comment") + speclago.NET_KEYS
+            "bridge", "comment") + upstream.NET_KEYS
 BRIDGE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 DHCP_KEYS = ("start", "end")
 _TEMPLATE = "a template name or version (1-80 letters, digits, '_', '.', '+', '-')"
@@ -67,7 +68,7 @@ class _Checker:
             probe = probe[:-1]
         line = self.lines.get(probe)
         prefix = f"{self.path}:{line}" if line else self.path
-        return f"{prefix}: {specload.dotted(loc)}"
+        return f"{prefix}: {load.dotted(loc)}"
 
     def bad(self, loc: Tuple[Any, ...], msg: str) -> None:
         self.problems.append(f"{self.where(loc)}: {msg}")
@@ -79,7 +80,7 @@ class _Checker:
         for key in obj:
             if key in allowed or key in ignored:
                 continue
-            close = speclago.close_match(str(key), allowed)
+            close = upstream.close_match(str(key), allowed)
             if close:
                 self.bad(loc + (key,), f"unknown key (did you mean '{close}'?)")
             else:
@@ -148,7 +149,7 @@ def _type_name(types: Any) -> str:
 
 def load_env(path: str, variables: Optional[Dict[str, str]] = None) -> Env:
     """Load and validate an env file; raise SpecError with every problem found."""
-    data, lines, problems = specload.load(path)
+    data, lines, problems = load.load(path)
     env_vars = dict(os.environ)
     env_vars.setdefault("LAGO_INITFILE_PATH", os.path.dirname(os.path.abspath(path)))
     env_vars.update(variables or {})
@@ -168,7 +169,7 @@ def _check_document(chk: _Checker, data: Any) -> Optional[Env]:
         return None
     # A top-level key that only holds a block for YAML aliases (Lago's 'base_disk: &d') is
     # no unknown key.
-    chk.keys(data, TOP_KEYS, (), ignored=chk.lines.get(specload.ANCHORS, ()))
+    chk.keys(data, TOP_KEYS, (), ignored=chk.lines.get(load.ANCHORS, ()))
     raw_nets = chk.typed(data, "nets", dict, (), {})
     raw_domains = chk.typed(data, "domains", dict, (), {})
     prototypes = chk.typed(data, "prototypes", dict, (), {})
@@ -289,9 +290,9 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
         chk.bad(loc, f"expected a mapping, got {_type_name(type(raw))}")
         return None
     chk.keys(raw, DOMAIN_KEYS, loc)
-    raw = speclago.coerce_domain(raw, chk.variables)
+    raw = upstream.coerce_domain(raw, chk.variables)
     dom = Domain(name=name, nics=[], disks=[])
-    speclago.check_domain(chk, raw, dom, loc)
+    upstream.check_domain(chk, raw, dom, loc)
     dom.memory = chk.typed(raw, "memory", int, loc, DEFAULT_MEMORY)
     if dom.memory < 16:
         chk.bad(loc + ("memory",), f"{dom.memory} MiB is too little (memory is in MiB)")
@@ -353,7 +354,7 @@ def _check_domain(chk: _Checker, name: str, raw: Any, loc: Tuple[Any, ...],
                             cmdline=chk.text(chk.typed(boot, "cmdline", str, bloc, ""),
                                              bloc + ("cmdline",)) or "")
     if dom.provider == "ssh":
-        speclago.check_ssh_domain(chk, raw, dom, loc)
+        upstream.check_ssh_domain(chk, raw, dom, loc)
     return dom
 
 
@@ -430,7 +431,7 @@ def _check_disks(chk: _Checker, raw: Dict[str, Any], loc: Tuple[Any, ...],
         if disk.format not in DISK_FORMATS:
             chk.bad(dloc + ("format",), f"'{disk.format}' is not one of {', '.join(DISK_FORMATS)}")
         _check_disk_source(chk, d, disk, dloc)
-        speclago.check_disk(chk, d, disk, dloc)
+        upstream.check_disk(chk, d, disk, dloc)
         disks.append(disk)
     return disks
 
