@@ -22,8 +22,8 @@ LOG = logging.getLogger("lago")
 # The registered command modules, in help order. No discovery: adding a verb means adding its
 # module here and its name to VERBS.
 MODULES = ("up", "lifecycle", "status", "ssh", "service", "console", "copy", "snapshot", "deploy", "collect",
-           "exports", "export", "destroy", "doctor", "validate", "prefixes", "leasecmd",
-           "settings", "template", "completion")
+           "exports", "export", "destroy", "doctor", "validate", "prefixes", "leases",
+           "config", "template", "completion")
 # Verb (and alias) → the module that holds it. A run imports only its verb's module: importing
 # every module (and the libraries behind them) from the zip costs more than most verbs' work.
 VERBS = {"up": "up", "init": "up", "start": "lifecycle", "stop": "lifecycle",
@@ -34,7 +34,7 @@ VERBS = {"up": "up", "init": "up", "start": "lifecycle", "stop": "lifecycle",
          "ansible-inventory": "exports", "ansible_hosts": "exports", "ssh-config": "exports",
          "hosts": "exports", "export": "export", "destroy": "destroy", "doctor": "doctor",
          "validate": "validate", "list": "prefixes", "set-current": "prefixes",
-         "leases": "leasecmd", "config": "settings", "template": "template",
+         "leases": "leases", "config": "config", "template": "template",
          "completion": "completion"}
 # Global options that take a value (to find the verb in argv without parsing it all).
 _VALUED = {"-w", "--workdir", "--workdir-path", "-P", "--prefix", "--prefix-name",

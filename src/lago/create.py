@@ -18,10 +18,10 @@ import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import (addressing, bundle, cpu, day2, events, guestfs, host, iproute, leases, model,
-               parallel, provision, qemu_img, readiness, spec, speclago, ssh, state, templates,
-               virsh, workdir)
+               parallel, provision, qemu_img, readiness, ssh, state, templates, virsh, workdir)
 from .config import Config
 from .env import LOG, Prefix, require_host_bridges, transaction
+from .envfile import DEFAULT_USER_VAR, load_env
 from .errors import UsageError
 from .fsutil import unlink_if_present, write_atomic
 from .log import step
@@ -282,8 +282,8 @@ def _load(wd: WorkdirPaths, prefix_name: str, envfile: str,
     variables = _variables(wd, prefix_name, envfile)
     if cfg is not None:
         # Lago's --ssh-user: the user of every VM that names none.
-        variables[speclago.DEFAULT_USER_VAR] = cfg.ssh_user
-    env = spec.load_env(envfile, variables)
+        variables[DEFAULT_USER_VAR] = cfg.ssh_user
+    env = load_env(envfile, variables)
     for warning in env.warnings:
         LOG.warning("%s", warning)
     return env

@@ -1,7 +1,7 @@
 """The env model: what a validated env file is, and how it is kept in a prefix (env.json).
 
-Only data here. Building it from a user's file, with located errors, is spec.py; commands
-that read a prefix that already exists (status, ssh) need this module alone.
+Only data here. Building it from a user's file, with located errors, is the envfile package;
+commands that read a prefix that already exists (status, ssh) need this module alone.
 """
 from __future__ import annotations
 

@@ -176,7 +176,7 @@ class Prefix:
         provisioning. ``template_repo``/``template_store``: a repo index (path or URL) and a
         store directory for ``type: template`` disks (default: the configured ones). Checked
         completely before anything is made; a failure removes what this call made."""
-        from . import create, host, spec, templates
+        from . import create, envfile, host, templates
         p = self._env_prefix()
         if state.read_uuid(p.paths) is None:
             raise PrefixError(f"{self._prefix} is not initialized", hint="call initialize()")
@@ -194,7 +194,7 @@ class Prefix:
             os.makedirs(directory, exist_ok=True)
         initfile = self.paths.virt("init.json")
         write_json(initfile, _absolute_paths(conf))
-        model = spec.load_env(initfile, {"LAGO_PREFIX_PATH": self._prefix,
+        model = envfile.load_env(initfile, {"LAGO_PREFIX_PATH": self._prefix,
                                          "LAGO_WORKDIR_PATH": os.path.dirname(self._prefix),
                                          "LAGO_INITFILE_PATH": os.getcwd()})
         envmod.require_host_bridges({n: net.bridge for n, net in model.nets.items()

@@ -116,8 +116,8 @@ class SDK:
         """An Ansible INI inventory: every VM with its address, user and the env's key, and
         a section per group (each VM's ``groups``; ``keys`` other than that group nothing
         here: the env keys vm-type and vm-provider have no effect in this build)."""
-        from . import exports
-        return exports.ansible_inventory(exports.facts(self._prefix._loaded()))
+        from . import inventory
+        return inventory.ansible_inventory(inventory.facts(self._prefix._loaded()))
 
     @contextlib.contextmanager
     def ansible_inventory_temp_file(self, keys: Sequence[str] = _GROUP_KEYS) -> Iterator[Any]:

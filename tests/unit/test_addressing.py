@@ -2,14 +2,14 @@ import ipaddress
 
 import pytest
 
-from lago import addressing, spec
+from lago import addressing, envfile
 
 
 def _load(tmp_path, text):
     (tmp_path / "base.img").write_text("x")
     p = tmp_path / "env.yaml"
     p.write_text(text)
-    return spec.load_env(str(p))
+    return envfile.load_env(str(p))
 
 
 def test_mac_is_a_pure_function_of_the_ip():

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import lago
-from lago import spec, state
+from lago import envfile, state
 from lago.paths import WorkdirPaths
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -41,7 +41,7 @@ def fake_prefix(root, ip="192.168.201.2"):
     paths = wd.prefix("default")
     os.makedirs(paths.root)
     os.symlink("default", wd.current)
-    state.save_env(paths, spec.load_env(str(root / "env.yaml"), {}))
+    state.save_env(paths, envfile.load_env(str(root / "env.yaml"), {}))
     write_state(paths, ip)
     return paths
 

@@ -125,7 +125,7 @@ fielded = st.builds(lambda user, groups, cmdline, tname, distro, artifact: {
 
 
 def test_fields_that_reach_argv_and_line_based_files_are_safe_whenever_a_file_loads(tmp_path):
-    from lago import safe, spec, store
+    from lago import envfile, safe, store
     from lago.errors import SpecError
     (tmp_path / "base.qcow2").write_text("x")
     path = tmp_path / "env.json"
@@ -140,7 +140,7 @@ def test_fields_that_reach_argv_and_line_based_files_are_safe_whenever_a_file_lo
     def one(doc):
         path.write_text(json.dumps(doc))
         try:
-            env = spec.load_env(str(path))
+            env = envfile.load_env(str(path))
         except SpecError:
             seen["rejected"] += 1
             return

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lago import cli, qemu_img, spec, xmlgen
+from lago import cli, envfile, qemu_img, xmlgen
 
 HOSTILE = ["a'b", "$(x)", "`reboot`", "<x/>", "a\"b", "x" * 300, "ü-名前", "a b", "-rf",
            "a;b", "..", "a\nb", "\u202e", "a&b", "json:{}"]
@@ -49,7 +49,7 @@ def test_hostile_free_text_is_carried_verbatim_into_xml(here, value):
     (here / "env.yaml").write_text(BASE.replace("root-password: pw",
                                                 f"root-password: {yaml_str(value)}\n"
                                                 f"    metadata: {{note: {yaml_str(value)}}}"))
-    env = spec.load_env(str(here / "env.yaml"))
+    env = envfile.load_env(str(here / "env.yaml"))
     assert env.domains["vm0"].root_password == value
     xml = xmlgen.domain_xml(name="lago-1a2b3c4d-vm0", vm="vm0", domain_type="qemu",
                             arch="x86_64", memory_mib=256, vcpu=1,

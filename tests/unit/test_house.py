@@ -1,6 +1,27 @@
-"""House rules as tests: one runner, no shell, only stdlib + vendored imports in src/."""
+"""House rules as tests: how src/lago is layered, and what each layer may do.
+
+The layers, top down:
+- command line: cli.py (global options, the verb table, main() → exit code) and commands/, one
+  small module per verb; the only code that prints.
+- upstream Lago's documented API: prefix.py, virt.py, vm.py, sdk.py, subnet_lease.py,
+  dirlock.py, sysprep.py, utils.py, brctl.py, constants.py; over the operations, which never
+  import it.
+- operations: create.py (up, init, validate), env.py (an existing env: start, stop, destroy,
+  status), ops.py, day2.py, api.py and the steps they compose (provision, snapshots, collect,
+  export, templates, store, readiness ...); they return data.
+- pure logic, no processes: model.py, the envfile package (env file → model, located
+  problems), xmlgen.py, addressing.py, netconfig.py, cloudinit.py, cpu.py, inventory.py,
+  safe.py, paths.py; leases.py keeps the host-wide lease files.
+- tool modules, one per external tool with pure argv builders: virsh.py, qemu_img.py,
+  guestfs.py, ssh.py, iproute.py, openssl.py, isoimage.py; the leaves do not import each other.
+- runner.py: the only module that starts processes.
+
+Rules: no shell, only stdlib + the vendored packages (imported lazily through vendored.py), no
+module over 400 lines, read-only verbs import no more than they need.
+"""
 import ast
 import os
+import subprocess
 import sys
 
 import pytest
@@ -72,7 +93,7 @@ def test_vendored_packages_are_imported_lazily_through_one_module():
 def test_leaf_modules_do_not_import_each_other():
     leaves = {"virsh", "qemu_img", "ssh", "iproute", "xmlgen", "leases"}
     for path, tree in sources():
-        mod = os.path.basename(path)[:-3]
+        mod = os.path.splitext(os.path.relpath(path, SRC))[0]  # commands/leases is no leaf
         if mod not in leaves:
             continue
         for node in ast.walk(tree):
@@ -143,3 +164,33 @@ def test_the_package_imports_nothing_until_an_attribute_is_asked_for():
     with open(os.path.join(SRC, "__init__.py"), encoding="utf-8") as fh:
         tree = ast.parse(fh.read())
     assert [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))] == []
+
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    """A module past this is split by responsibility (as envfile/ was), not trimmed."""
+    long = {}
+    for root, _, files in os.walk(SRC):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                with open(path, encoding="utf-8") as fh:
+                    count = sum(1 for _ in fh)
+                if count > MAX_LINES:
+                    long[os.path.relpath(path, SRC)] = count
+    assert long == {}
+
+
+def test_read_only_verbs_do_not_import_the_env_file_loader():
+    """status, ssh and stop read a prefix's saved model: the YAML and env-file checking code
+    (the envfile package, the vendored yaml) stay out of their start-up cost."""
+    code = ("import importlib, sys\n"
+            "for verb in ('status', 'ssh', 'lifecycle'):\n"
+            "    importlib.import_module('lago.commands.' + verb)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('lago.envfile') or "
+            "m.split('.')[0] == 'yaml' or m == 'lago.create'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
+    assert out.stdout.strip() == "[]"

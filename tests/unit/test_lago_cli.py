@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from lago import cli, exports, guestfs, qemu_img
+from lago import cli, guestfs, inventory, qemu_img
 from lago.commands.base import flat_lines
 
 GOOD = """
@@ -86,7 +86,7 @@ def test_ansible_keys_group_by_spec_values_as_lago_did():
         "h": {"ip": "1.1.1.3", "user": "root", "groups": [], "names": ["h"],
               "spec": {"vm-type": "ovirt-host", "groups": [], "vm-provider": "local-libvirt",
                        "metadata": {}}}}}
-    text = exports.ansible_inventory(facts, ["vm-type", "groups", "vm-provider", "metadata/role"])
+    text = inventory.ansible_inventory(facts, ["vm-type", "groups", "vm-provider", "metadata/role"])
     sections = {}
     current = None
     for line in text.splitlines():
@@ -97,7 +97,7 @@ def test_ansible_keys_group_by_spec_values_as_lago_did():
     assert sections == {"g": ["e"], "groups=g": ["e"], "vm-type=ovirt-engine": ["e"],
                         "vm-type=ovirt-host": ["h"], "vm-provider=ssh": ["e"],
                         "vm-provider=local-libvirt": ["h"], "metadata/role=db": ["e"]}
-    assert "[vm-type" not in exports.ansible_inventory(facts)
+    assert "[vm-type" not in inventory.ansible_inventory(facts)
 
 
 def test_build_steps_become_one_virt_customize_argv_without_a_shell():

@@ -1,7 +1,7 @@
 """Upstream Lago env files load with Lago's meaning; typos still fail with a did-you-mean."""
 import pytest
 
-from lago import addressing, cli, spec
+from lago import addressing, cli, envfile
 from lago.errors import SpecError
 
 # Written in the style of Lago's functional fixtures and system-test init files: '_' and '.'
@@ -58,7 +58,7 @@ def envdir(here):
 
 def load(envdir, text):
     (envdir / "env.yaml").write_text(text)
-    return spec.load_env(str(envdir / "env.yaml"))
+    return envfile.load_env(str(envdir / "env.yaml"))
 
 
 def test_a_lago_style_file_loads_with_lagos_meaning(envdir):

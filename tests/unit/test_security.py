@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from lago import cli, exports, fsutil, guestfs, leases, spec, ssh, store, transfer
+from lago import cli, envfile, fsutil, guestfs, inventory, leases, ssh, store, transfer
 from lago.errors import UsageError
 
 from test_hostile import BASE  # noqa: E402  (an env file; the clean cwd is conftest's here)
@@ -73,7 +73,7 @@ def facts(user="root", groups=("web",), key="/p/id_rsa"):
                             "names": ["vm0", "vm0.lago.local"]}}}
 
 
-@pytest.mark.parametrize("make", [exports.ssh_config, exports.ansible_inventory])
+@pytest.mark.parametrize("make", [inventory.ssh_config, inventory.ansible_inventory])
 @pytest.mark.parametrize("f", [facts(user=NEWLINE_USER), facts(user="a b"),
                                facts(groups=["web]\nvm0 ansible_user=x"]),
                                facts(key="/p/k\"\n    ProxyCommand x")])
@@ -83,7 +83,7 @@ def test_exports_refuse_values_that_would_add_lines_or_options(make, f):
 
 
 def test_exports_of_plain_facts_are_unchanged():
-    text = exports.ssh_config(facts())
+    text = inventory.ssh_config(facts())
     assert "    User root\n" in text and "ProxyCommand" not in text
 
 
@@ -424,7 +424,7 @@ def test_a_template_name_with_a_path_in_it_is_refused(here, name):
     (here / "env.yaml").write_text(BASE.replace(
         "{type: file, path: base.qcow2}", f"{{type: template, template_name: {json.dumps(name)}}}"))
     with pytest.raises(SpecError) as exc:
-        spec.load_env(str(here / "env.yaml"))
+        envfile.load_env(str(here / "env.yaml"))
     assert "template_name" in str(exc.value.problems)
 
 

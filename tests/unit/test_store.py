@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from lago import cli, repo, spec, store, templates
+from lago import cli, envfile, repo, store, templates
 from lago.errors import ExternalError, UsageError
 
 IMAGE = b"QFI\xfb" + bytes(range(256)) * 64
@@ -211,7 +211,7 @@ def _template_env(tmp_path, version=None):
     path = tmp_path / "env.yaml"
     path.write_text("nets: {lan: {type: nat}}\ndomains:\n  vm0:\n    nics: [{net: lan}]\n"
                     f"    disks: [{{type: template, template_name: deb{ver}}}]\n")
-    return spec.load_env(str(path))
+    return envfile.load_env(str(path))
 
 
 def test_env_lock_pins_on_first_init_and_a_changed_template_is_refused(tmp_path):

@@ -1,6 +1,6 @@
 import xml.etree.ElementTree as ET
 
-from lago import addressing, spec, xmlgen
+from lago import addressing, envfile, xmlgen
 
 
 def _env(tmp_path):
@@ -24,7 +24,7 @@ domains:
     nics: [{{net: lan}}]
     disks: [{{type: file, path: {base}}}]
 """)
-    return spec.load_env(str(path))
+    return envfile.load_env(str(path))
 
 
 UUID = "0123abcd-0000-4000-8000-000000000000"

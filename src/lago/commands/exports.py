@@ -5,7 +5,7 @@ import argparse
 import os
 from typing import Callable, Dict
 
-from .. import env, exports
+from .. import env, inventory
 from ..fsutil import write_atomic
 from .base import Command, Context, no_arguments
 
@@ -14,7 +14,7 @@ def _show(fn: Callable[[Dict, argparse.Namespace], str]
           ) -> Callable[[Context, argparse.Namespace], int]:
     def run(ctx: Context, args: argparse.Namespace) -> int:
         prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-        text = fn(exports.facts(prefix), args)
+        text = fn(inventory.facts(prefix), args)
         # The ssh_config's ControlPath is in this directory; ssh cannot make it itself.
         os.makedirs(prefix.paths.ssh_control_dir, mode=0o700, exist_ok=True)
         if getattr(args, "write", False):
@@ -41,10 +41,10 @@ def _ssh_config_args(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = [
     Command("ansible-inventory", "an Ansible INI inventory of the env's VMs and groups",
-            _ansible_args, _show(lambda f, a: exports.ansible_inventory(f, a.keys)),
+            _ansible_args, _show(lambda f, a: inventory.ansible_inventory(f, a.keys)),
             aliases=("ansible_hosts",)),
     Command("ssh-config", "an ssh_config for 'ssh -F FILE VM'", _ssh_config_args,
-            _show(lambda f, a: exports.ssh_config(f))),
+            _show(lambda f, a: inventory.ssh_config(f))),
     Command("hosts", "/etc/hosts lines for the env's VMs", no_arguments,
-            _show(lambda f, a: exports.hosts(f))),
+            _show(lambda f, a: inventory.hosts(f))),
 ]

@@ -15,8 +15,8 @@ FACTS = {"key": "/w/.lago/p/id_rsa", "known_hosts": "/w/.lago/p/known_hosts",
 
 
 def test_ansible_inventory_lists_every_vm_with_its_address_and_groups():
-    from lago import exports
-    text = exports.ansible_inventory(FACTS)
+    from lago import inventory
+    text = inventory.ansible_inventory(FACTS)
     hosts, groups, section = {}, {}, None
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -37,8 +37,8 @@ def test_ansible_inventory_lists_every_vm_with_its_address_and_groups():
 
 
 def test_ssh_config_has_one_host_block_per_vm_with_the_envs_key():
-    from lago import exports
-    text = exports.ssh_config(FACTS)
+    from lago import inventory
+    text = inventory.ssh_config(FACTS)
     blocks = text.strip().split("\n\n")
     assert [b.splitlines()[0] for b in blocks] == ["Host web", "Host db"]
     assert "    HostName 192.168.200.3" in blocks[1] and "    User admin" in blocks[1]
@@ -49,21 +49,21 @@ def test_ssh_config_has_one_host_block_per_vm_with_the_envs_key():
 
 
 def test_ssh_config_leaves_reuse_out_where_the_socket_path_would_be_too_long():
-    from lago import exports
+    from lago import inventory
     deep = dict(FACTS, control_dir="/w/" + "d" * 60 + "/.lago/p/ssh")
-    text = exports.ssh_config(deep)
+    text = inventory.ssh_config(deep)
     assert "ControlMaster" not in text and "ControlPath" not in text
     assert "# no connection reuse" in text
     # At the limit: 107 bytes with ssh's temporary suffix still fit.
     edge = "/" + "e" * (107 - 57 - 2)
-    assert "ControlPath" in exports.ssh_config(dict(FACTS, control_dir=edge))
-    assert "ControlPath" not in exports.ssh_config(dict(FACTS, control_dir=edge + "e"))
+    assert "ControlPath" in inventory.ssh_config(dict(FACTS, control_dir=edge))
+    assert "ControlPath" not in inventory.ssh_config(dict(FACTS, control_dir=edge + "e"))
 
 
 def test_hosts_lines():
-    from lago import exports
-    assert exports.hosts(FACTS) == ("192.168.200.2 web web.lago.local\n"
-                                    "192.168.200.3 db db.lago.local\n")
+    from lago import inventory
+    assert inventory.hosts(FACTS) == ("192.168.200.2 web web.lago.local\n"
+                                      "192.168.200.3 db db.lago.local\n")
 
 
 def test_virt_copy_out_argv_names_each_disk_format_and_runs_tcg_without_kvm():
@@ -93,7 +93,7 @@ def test_console_argv_keeps_the_attach_banner():
 def test_exported_env_document_loads_again_as_an_env_file(tmp_path):
     import json
 
-    from lago import export, spec
+    from lago import envfile, export
     for name in ("base.qcow2", "vmlinuz", "initrd", "vm0-root.qcow2"):
         (tmp_path / name).write_bytes(b"x")
     src = tmp_path / "env.json"
@@ -106,13 +106,13 @@ def test_exported_env_document_loads_again_as_an_env_file(tmp_path):
             "boot": {"kernel": str(tmp_path / "vmlinuz"), "initrd": str(tmp_path / "initrd"),
                      "cmdline": "root=/dev/vda"},
             "artifacts": ["/var/log"]}}}))
-    env = spec.load_env(str(src), {})
+    env = envfile.load_env(str(src), {})
     doc = export.env_document(env, {"vm0": [{"name": "root", "dev": "vda",
                                              "file": "vm0-root.qcow2", "format": "qcow2",
                                              "sha256": "ab" * 32}]})
     out = tmp_path / "export.json"
     out.write_text(json.dumps(doc))
-    again = spec.load_env(str(out), {})
+    again = envfile.load_env(str(out), {})
     vm = again.domains["vm0"]
     assert vm.disks[0].path == str(tmp_path / "vm0-root.qcow2")
     assert vm.disks[0].metadata == {"sha256": "ab" * 32}

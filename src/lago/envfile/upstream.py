@@ -1,18 +1,18 @@
 """Upstream Lago's env-file keys beyond the core ones, with Lago's meaning (SPEC §4).
 
-spec.py walks the document; this module checks what Lago's own files carry on top: the
+check.py walks the document; this module checks what Lago's own files carry on top: the
 domain's CPU (``cpu_model``, ``cpu_custom``, ``nested``), ``vm-provider: ssh`` (an existing
 machine reached over ssh), a disk's ``build`` steps, ``url`` and ``make_a_copy``, and the
-scalars Lago coerced (an integer password is a string). ``chk`` is spec's located-problem
-collector.
+scalars Lago coerced (an integer password is a string). ``chk`` is check.py's
+located-problem collector.
 """
 from __future__ import annotations
 
 import difflib
 from typing import Any, Dict, Optional, Tuple
 
-from . import cpu, guestfs
-from .model import Disk, Domain
+from .. import cpu, guestfs
+from ..model import Disk, Domain
 
 DOMAIN_KEYS = ("vm-provider", "cpu_model", "cpu_custom", "nested")
 DISK_KEYS = ("url", "make_a_copy", "build")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Tuple
 
-from .errors import SpecError
-from .vendored import yaml as _yaml
+from ..errors import SpecError
+from ..vendored import yaml as _yaml
 
 Path = Tuple[Any, ...]
 ANCHORS: Path = ("<anchors>",)

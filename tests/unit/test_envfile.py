@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from lago import spec
+from lago import envfile, model
 from lago.errors import SpecError
 
 GOOD = """
@@ -26,7 +26,7 @@ def envdir(tmp_path):
 def load(envdir, text, name="env.yaml"):
     p = envdir / name
     p.write_text(text)
-    return spec.load_env(str(p))
+    return envfile.load_env(str(p))
 
 
 def problems(envdir, text, name="env.yaml"):
@@ -230,10 +230,10 @@ def test_there_are_at_least_forty_bad_cases():
 
 def test_missing_env_file_is_an_input_error(tmp_path):
     with pytest.raises(SpecError, match="no such env file"):
-        spec.load_env(str(tmp_path / "nope.yaml"))
+        envfile.load_env(str(tmp_path / "nope.yaml"))
 
 
 def test_env_round_trips_through_its_dict(envdir):
     env = load(envdir, GOOD)
-    again = spec.Env.from_dict(json.loads(json.dumps(env.to_dict())))
+    again = model.Env.from_dict(json.loads(json.dumps(env.to_dict())))
     assert again == env
