@@ -113,11 +113,11 @@ class SDK:
         return dict(self._prefix.virt_env.get_nets())
 
     def ansible_inventory(self, keys: Sequence[str] = _GROUP_KEYS) -> str:
-        """An Ansible INI inventory: every VM with its address, user and the env's key, and
-        a section per group (each VM's ``groups``; ``keys`` other than that group nothing
-        here: the env keys vm-type and vm-provider have no effect in this build)."""
+        """An Ansible INI inventory: every VM with its address, user and the env's key, a
+        section per group (each VM's ``groups``), and a section 'KEY=VALUE' per value of each
+        of ``keys`` in the VM's spec, as ``ansible_hosts --keys`` writes it."""
         from . import inventory
-        return inventory.ansible_inventory(inventory.facts(self._prefix._loaded()))
+        return inventory.ansible_inventory(inventory.facts(self._prefix._loaded()), list(keys))
 
     @contextlib.contextmanager
     def ansible_inventory_temp_file(self, keys: Sequence[str] = _GROUP_KEYS) -> Iterator[Any]:
