@@ -33,9 +33,8 @@ def _ssh_config_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = [
-    Command("ansible-inventory", "an Ansible INI inventory of the env's VMs and groups",
-            no_arguments, _show(exports.ansible_inventory), aliases=("ansible_hosts",)),
-    Command("ssh-config", "an ssh_config for 'ssh -F FILE VM'", _ssh_config_args,
-            _show(exports.ssh_config)),
-    Command("hosts", "/etc/hosts lines for the env's VMs", no_arguments, _show(exports.hosts)),
+    Command("ansible-inventory", no_arguments, _show(exports.ansible_inventory),
+            aliases=("ansible_hosts",)),
+    Command("ssh-config", _ssh_config_args, _show(exports.ssh_config)),
+    Command("hosts", no_arguments, _show(exports.hosts)),
 ]

@@ -8,8 +8,6 @@ from typing import Dict, List
 from .. import create, events
 from .base import Command, Context, env_creation_arguments
 
-HELP = "create (if needed) and start an environment, wait until its VMs answer ssh"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     env_creation_arguments(p)
@@ -59,6 +57,5 @@ def run_init(ctx: Context, args: argparse.Namespace) -> int:
                       f"environment '{name}' initialized (nothing started)")
 
 
-COMMANDS = [Command("up", HELP, add_arguments, run),
-            Command("init", "create an environment (prefix, keys, leases, disks) without "
-                    "starting it", env_creation_arguments, run_init)]
+COMMANDS = [Command("up", add_arguments, run),
+            Command("init", env_creation_arguments, run_init)]
