@@ -1,4 +1,4 @@
-"""Provisioning on a real distro: the Debian template, two VMs, two nets (SPEC §7)."""
+"""Provisioning on a real distro: the Debian template, two or four VMs, two nets (SPEC §7)."""
 import json
 import os
 import subprocess
@@ -96,7 +96,10 @@ def assert_guest_facts(lago, vm, info):
 
 
 def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, debian, tmp_path):
-    envfile = write_debian_env(tmp_path, debian, "sysprep")
+    # Four VMs: their disks are configured together in one appliance, by device (the clones'
+    # file systems share their UUIDs), and each must still get its own facts.
+    vms = ("deb0", "deb1", "deb2", "deb3")
+    envfile = write_debian_env(tmp_path, debian, "sysprep", vms=vms)
     with ArgvWatch(PASSWORD) as watch:
         up = lago.run("up", envfile, timeout=1200)
     assert watch.hits == []
@@ -114,10 +117,11 @@ def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, deb
         assert lago.run("ssh", vm, "--", "stat", "-c", "%a %U", "/root/.ssh",
                         "/root/.ssh/authorized_keys").stdout.split() == ["700", "root",
                                                                          "600", "root"]
-    # The two clones got their own SSH host keys (the template's were replaced).
+    # The clones got their own SSH host keys (the template's were replaced).
+    assert sorted(status["vms"]) == list(vms)
     keys = {lago.run("ssh", vm, "--", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout
             for vm in status["vms"]}
-    assert len(keys) == 2
+    assert len(keys) == len(vms)
     # The second NICs (isolated net) reach each other: deb1's sshd answers on its stor address
     # (bash's /dev/tcp: minbase has no ping).
     peer = status["vms"]["deb1"]["nics"][1]["ip"]
