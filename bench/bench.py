@@ -224,15 +224,20 @@ def bench_up(pyz: str, tmpl: dict, sizes: list, runs: int) -> dict:
     trusted, key = trusting_image(pyz, tmpl)
     for n in sizes:
         raw, raw_overhead, up, overhead, keyed, keyed_overhead = [], [], [], [], [], []
+        raw_keyed = []
         write_env(tmpl, n, envfile)
         write_env(trusted, n, keyfile)
         for _ in range(runs):
-            try:
-                wall, over = raw_up(tmpl, n, WORK)
-                raw.append(wall)
-                raw_overhead.append(over)
-            finally:
-                raw_down(n, WORK)
+            # The raw baseline of each lago figure boots the same image (the exported one
+            # boots faster: its guest made its SSH host keys at the first boot already).
+            for image, walls in ((tmpl, raw), (trusted, raw_keyed)):
+                try:
+                    wall, over = raw_up(image, n, WORK)
+                    walls.append(wall)
+                    if image is tmpl:
+                        raw_overhead.append(over)
+                finally:
+                    raw_down(n, WORK)
             for walls, overs, args in ((up, overhead, ("up", envfile)),
                                        (keyed, keyed_overhead, ("up", keyfile, "--ssh-key", key))):
                 try:
@@ -243,10 +248,11 @@ def bench_up(pyz: str, tmpl: dict, sizes: list, runs: int) -> dict:
                     lago(pyz, WORK, "destroy", "-y")
         out[str(n)] = {"raw": stats(raw), "lago": stats(up), "overhead": stats(overhead),
                        "raw_overhead": stats(raw_overhead), "lago_ssh_key": stats(keyed),
+                       "raw_trusting_image": stats(raw_keyed),
                        "overhead_ssh_key": stats(keyed_overhead),
                        "ratio": round(statistics.median(up) / statistics.median(raw), 3),
                        "ratio_ssh_key": round(statistics.median(keyed) /
-                                              statistics.median(raw), 3)}
+                                              statistics.median(raw_keyed), 3)}
     return out
 
 
@@ -369,7 +375,8 @@ def targets(results: dict) -> list:
     for n, r in up.items():
         limit = 1.10 if n == "1" else 1.05
         add(f"up {n} VM(s), --ssh-key, image trusts it",
-            f"{r['lago_ssh_key']['median']:.2f} s / raw {r['raw']['median']:.2f} s = "
+            f"{r['lago_ssh_key']['median']:.2f} s / raw "
+            f"{r['raw_trusting_image']['median']:.2f} s = "
             f"{r['ratio_ssh_key']:.3f}", f"<= {limit:.2f} x raw", r["ratio_ssh_key"] <= limit)
     if "1" in up:
         r = up["1"]
@@ -417,6 +424,7 @@ def report(results: dict) -> None:
     for n, r in results["up"].items():
         print(row(f"up {n} VM(s) to ssh: raw baseline", r["raw"]))
         print(row(f"up {n} VM(s) to ssh: lago.pyz", r["lago"], f"{r['ratio']} x raw"))
+        print(row(f"up {n} VM(s), trusting image: raw", r["raw_trusting_image"]))
         print(row(f"up {n} VM(s) --ssh-key: lago.pyz", r["lago_ssh_key"],
                   f"{r['ratio_ssh_key']} x raw"))
         print(row(f"up {n} VM(s): lago's own overhead", r["overhead"]))
