@@ -185,7 +185,13 @@ def _on_signal(signum: int, frame: Optional["FrameType"]) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(modules_for(argv))
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.verb is not None and not hasattr(args, "verb_command"):
+        # The verb stood where modules_for did not look (e.g. '-qw DIR up'): again, with it.
+        parser = build_parser((VERBS[args.verb],))
+        args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.verb is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

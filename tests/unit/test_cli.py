@@ -131,6 +131,13 @@ def test_help_lists_every_verb_without_importing_a_command_module(capsys):
     assert not [m for m in cli.MODULES if f"lago.commands.{m}" in sys.modules]
 
 
+def test_a_verb_modules_for_did_not_find_still_gets_its_own_parser(here, capsys):
+    # '-qw DIR': -w's value hides in a bundle of short options; the verb is then parsed again.
+    assert cli.modules_for(["-qw", str(here), "list", "--json"]) == ()
+    assert cli.main(["-qw", str(here / "elsewhere"), "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["current"] is None
+
+
 @pytest.mark.parametrize("verb,name,option", [
     ("up", "up", "--ssh-key"), ("ssh", "ssh", "--script"), ("snapshot", "snapshot", "--delete"),
     ("shell", "ssh", "--script"), ("ansible_hosts", "ansible-inventory", "--prefix")])
