@@ -292,10 +292,12 @@ def bench_bootstrap(pyz: str, debian: dict, runs: int) -> dict:
         for _ in range(runs):
             try:
                 wall, evs = lago_events(pyz, WORK, "init", envfile)
-                starts = [e["ts"] for e in evs if e["phase"] == "provision"
-                          and e["event"] == "start"]
+                # From the last overlay made (the appliance starts then; its boot is in no
+                # VM's provision phase) to the last VM provisioned.
+                starts = [e["ts"] for e in evs if e["phase"] == "overlay"
+                          and e["event"] == "end"]
                 ends = [e["ts"] for e in evs if e["phase"] == "provision" and e["event"] == "end"]
-                took.append(max(ends) - min(starts))
+                took.append(max(ends) - max(starts))
             finally:
                 lago(pyz, WORK, "destroy", "-y")
         out[str(n)] = stats(took)
