@@ -5,7 +5,7 @@ LAB     ?= lagolab-$(shell echo $$$$)
 DEMO_NS ?= lago-demo
 SOURCES := build.py $(shell find src vendor -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: all help pytest check test stress lab-test demo demo-clean bench vendor host-deps template debian-template clean
+.PHONY: all help pytest check test stress lab-test demo demo-clean bench bench-quick vendor host-deps template debian-template clean
 
 all: $(PYZ)  ## build lago.pyz
 
@@ -51,11 +51,16 @@ demo: host-deps $(PYZ)  ## a real 2-VM env up in a private lab; 'make demo-clean
 demo-clean:  ## destroy the demo env and stop its lab
 	DEMO_NS=$(DEMO_NS) PYTHON=$(PYTHON) bash demo/demo.sh down
 
-bench: host-deps $(PYZ)  ## benchmarks against a raw qemu-img + virsh + ssh baseline, in the lab
+bench: host-deps $(PYZ)  ## benchmarks against a raw qemu-img + virsh + ssh baseline, in the lab; every target MET or NOT
 	tmpl=$$(bash tests/lab/build-tiny-template.sh) && \
 	deb=$$(bash tests/lab/build-debian-template.sh) && \
 	bash tests/lab/lab.sh run $(LAB) -- env LAGO_LAB_TEMPLATE="$$tmpl" LAGO_LAB_DEBIAN="$$deb" \
 	  LAGO_PYZ="$(CURDIR)/$(PYZ)" $(PYTHON) bench/bench.py $(BENCH_ARGS)
+
+bench-quick: host-deps $(PYZ)  ## the bench figures that need no Debian template (~3 min)
+	tmpl=$$(bash tests/lab/build-tiny-template.sh) && \
+	bash tests/lab/lab.sh run $(LAB) -- env LAGO_LAB_TEMPLATE="$$tmpl" \
+	  LAGO_PYZ="$(CURDIR)/$(PYZ)" $(PYTHON) bench/bench.py --quick $(BENCH_ARGS)
 
 vendor:  ## refresh vendor/ from the package index (pinned versions, sha256 checked)
 	$(PYTHON) tools/vendor.py

@@ -1,48 +1,100 @@
-"""Command line: global options, the explicit command table, and main() → exit code.
+"""Command line: global options, the explicit verb table, and main() -> exit code.
 
-main() is the one place that turns exceptions into messages and exit codes (SPEC §3).
+main() is the one place that turns exceptions into messages and exit codes (SPEC §3). This
+module imports little at the top: ``--help`` and ``--version`` need only argparse and the
+verb table, and a verb's run imports its own command module and what that needs.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import logging
-import os
-import signal
 import sys
-from types import FrameType
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-from . import config, events, log, workdir
-from .commands.base import Command, Context
 from .errors import EXIT_EXTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, LagoError
 
-LOG = logging.getLogger("lago")
+if TYPE_CHECKING:
+    from types import FrameType
 
-# The registered command modules, in help order. No discovery: adding a verb means adding its
-# module here and its name to VERBS.
-MODULES = ("up", "lifecycle", "status", "ssh", "service", "console", "copy", "snapshot", "deploy", "collect",
-           "exports", "export", "destroy", "doctor", "validate", "prefixes", "leases",
-           "config", "template", "completion")
-# Verb (and alias) → the module that holds it. A run imports only its verb's module: importing
-# every module (and the libraries behind them) from the zip costs more than most verbs' work.
-VERBS = {"up": "up", "init": "up", "start": "lifecycle", "stop": "lifecycle",
-         "shutdown": "lifecycle", "cleanup": "lifecycle", "status": "status", "ssh": "ssh",
-         "shell": "ssh", "service": "service", "console": "console", "copy-to": "copy", "copy-from": "copy",
-         "copy-to-vm": "copy", "copy-from-vm": "copy",
-         "snapshot": "snapshot", "revert": "snapshot", "deploy": "deploy", "collect": "collect",
-         "ansible-inventory": "exports", "ansible_hosts": "exports", "ssh-config": "exports",
-         "hosts": "exports", "export": "export", "destroy": "destroy", "doctor": "doctor",
-         "validate": "validate", "list": "prefixes", "set-current": "prefixes",
-         "leases": "leases", "config": "config", "template": "template",
-         "completion": "completion"}
+    from .commands.base import Command
+
+# The verbs in help order: (verb, its command module, aliases, one-line help). No discovery:
+# adding a verb means adding its row here (a unit test checks this table against the modules'
+# COMMANDS). The top-level help and the verb lookup come from this table alone; a run imports
+# only its verb's module, because importing every module (and the libraries behind them) from
+# the zip costs more than most verbs' work.
+TABLE = (
+    ('up', 'up', (),
+     'create (if needed) and start an environment, wait until its VMs answer ssh'),
+    ('init', 'up', (),
+     'create an environment (prefix, keys, leases, disks) without starting it'),
+    ('start', 'lifecycle', (),
+     'start networks, then VMs in parallel, and wait for ssh'),
+    ('stop', 'lifecycle', (),
+     'power VMs off at once (networks too when no VM is left running)'),
+    ('shutdown', 'lifecycle', (),
+     'shut VMs down gracefully (ACPI, then ssh poweroff, then forced)'),
+    ('cleanup', 'lifecycle', (),
+     "remove the env's VMs and networks from libvirt, keep the prefix"),
+    ('status', 'status', (),
+     "show the environment's networks and VMs"),
+    ('ssh', 'ssh', ('shell',),
+     "log in to a VM, or run a command or a local script in it (exit code = the command's)"),
+    ('service', 'service', (),
+     'ask for, start or stop a service inside a VM (systemd or SysV, found per guest)'),
+    ('console', 'console', (),
+     "attach to a VM's serial console (Ctrl-] leaves), or --wait TEXT on it"),
+    ('copy-to', 'copy', ('copy-to-vm',),
+     'copy a local file or directory into a VM (recursive, modes kept)'),
+    ('copy-from', 'copy', ('copy-from-vm',),
+     'copy a file or directory out of a VM (recursive, modes kept)'),
+    ('snapshot', 'snapshot', (),
+     'snapshot the whole env (running VMs are paused meanwhile); --list, --delete NAME'),
+    ('revert', 'snapshot', (),
+     'bring every VM back to a snapshot, in the run state it had then'),
+    ('deploy', 'deploy', (),
+     "run each VM's deploy-scripts over ssh (VMs in parallel, scripts in order)"),
+    ('collect', 'collect', (),
+     "copy each VM's artifacts to DIR/VM/... (running VMs over ssh, stopped VMs from their "
+     "disks)"),
+    ('ansible-inventory', 'exports', ('ansible_hosts',),
+     "an Ansible INI inventory of the env's VMs and groups"),
+    ('ssh-config', 'exports', (),
+     "an ssh_config for 'ssh -F FILE VM'"),
+    ('hosts', 'exports', (),
+     "/etc/hosts lines for the env's VMs"),
+    ('export', 'export', (),
+     "write stopped VMs' disks and a new env file to DIR"),
+    ('destroy', 'destroy', (),
+     'remove the environment: VMs, networks, leases, disks, the prefix directory'),
+    ('doctor', 'doctor', (),
+     'find libvirt domains and networks, bridges, leases and prefixes of lago that belong '
+     'to no live environment; remove them with --fix'),
+    ('validate', 'validate', (),
+     'check an env file (exit 0, or 2 with every problem listed)'),
+    ('list', 'prefixes', (),
+     'list the environments of the workdir (* = current)'),
+    ('set-current', 'prefixes', (),
+     'make NAME the current environment'),
+    ('leases', 'leases', (),
+     'show the host-wide subnet leases; --prune, --release'),
+    ('config', 'config', (),
+     'print the effective configuration (INI, with sources)'),
+    ('template', 'template', (),
+     'the template store: list, add, verify, gc, fetch'),
+    ('completion', 'completion', (),
+     'print a shell completion script: eval "$(lago.pyz completion bash)"'),
+)
+MODULES = tuple(dict.fromkeys(module for _, module, _, _ in TABLE))
+# Verb (and alias) -> the module that holds it.
+VERBS = {name: module for verb, module, aliases, _ in TABLE for name in (verb, *aliases)}
 # Global options that take a value (to find the verb in argv without parsing it all).
 _VALUED = {"-w", "--workdir", "--workdir-path", "-P", "--prefix", "--prefix-name",
            "--prefix-path", "--connect", "--libvirt_url", "--ssh-user", "--lease_dir",
            "--lease-dir", "--out-format", "--domain-type", "--events"}
 
 
-def commands(modules: Sequence[str] = MODULES) -> List[Command]:
+def commands(modules: Sequence[str] = MODULES) -> List["Command"]:
     """The Command objects of ``modules`` (imported now), in help order."""
     out: List[Command] = []
     for name in modules:
@@ -52,21 +104,22 @@ def commands(modules: Sequence[str] = MODULES) -> List[Command]:
 
 
 def modules_for(argv: Sequence[str]) -> Sequence[str]:
-    """The command modules a parse of argv needs: the verb's own, none for --version, all
-    when there is no verb we know (help, errors: argparse then says what is wrong)."""
+    """The command modules a parse of argv needs: the verb's own; none for --version, --help,
+    no verb or a verb we do not know (the table lists them all for help and for argparse's
+    error); all after a bare ``--``, which makes argparse's reading of argv hard to foresee."""
     skip = False
     for arg in argv:
         if skip:
             skip = False
-        elif arg == "--version":
+        elif arg in ("--version", "-h", "--help"):
             return ()
-        elif arg in ("-h", "--help", "--"):
+        elif arg == "--":
             return MODULES
         elif arg.startswith("-"):
             skip = arg in _VALUED
         else:
-            return (VERBS[arg],) if arg in VERBS else MODULES
-    return MODULES
+            return (VERBS[arg],) if arg in VERBS else ()
+    return ()
 
 
 def version() -> str:
@@ -110,7 +163,8 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
-    """The parser with the verbs of ``modules`` (all by default)."""
+    """The parser with every verb of the table; the verbs of ``modules`` (all by default)
+    with their own arguments, the others by name and help line only."""
     parser = argparse.ArgumentParser(
         prog="lago.pyz",
         description="Throw-away multi-VM test environments on libvirt.",
@@ -119,12 +173,14 @@ def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lago.pyz {version()}")
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for cmd in commands(modules):
-        p = sub.add_parser(cmd.name, aliases=list(cmd.aliases), help=cmd.help,
-                           description=cmd.help)
-        cmd.add_arguments(p)
-        _global_options(p, suppress=True)
-        p.set_defaults(verb_command=cmd)
+    full = {cmd.name: cmd for cmd in commands(modules)}
+    for verb, _, aliases, text in TABLE:
+        p = sub.add_parser(verb, aliases=list(aliases), help=text, description=text)
+        cmd = full.get(verb)
+        if cmd is not None:
+            cmd.add_arguments(p)
+            _global_options(p, suppress=True)
+            p.set_defaults(verb_command=cmd)
     return parser
 
 
@@ -136,17 +192,35 @@ class Terminated(BaseException):
         self.signum = signum
 
 
-def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
+def _on_signal(signum: int, frame: Optional["FrameType"]) -> None:
     raise Terminated(signum)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(modules_for(argv))
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.verb is not None and not hasattr(args, "verb_command"):
+        # The verb stood where modules_for did not look (e.g. '-qw DIR up'): again, with it.
+        parser = build_parser((VERBS[args.verb],))
+        args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.verb is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed verb: logging, signals, config, then the verb, errors as exit codes."""
+    import logging
+    import os
+    import signal
+
+    from . import config, events, log, workdir
+    from .commands.base import Context
+
     log.setup(verbosity=-1 if args.quiet else (1 if args.verbose else 0), debug=args.debug)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -164,14 +238,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         return args.verb_command.run(ctx, args)
     except LagoError as exc:
         if args.debug:
-            LOG.exception("traceback (--debug)")
+            logging.getLogger("lago").exception("traceback (--debug)")
         for line in exc.lines():
             sys.stderr.write(f"lago.pyz: {line}\n")
         return exc.exit_code
     except OSError as exc:
         # A host fault outside any tool (disk full, permission denied): one line, no traceback.
         if args.debug:
-            LOG.exception("traceback (--debug)")
+            logging.getLogger("lago").exception("traceback (--debug)")
         where = f": {exc.filename}" if exc.filename else ""
         sys.stderr.write(f"lago.pyz: {exc.strerror or exc}{where}\n")
         return EXIT_EXTERNAL

@@ -117,6 +117,21 @@ def sysprep_commands(*, hostname: str, pubkey_file: str, ssh_user: str = "root",
     return "".join(safe.one_line(line, "a virt-customize command") + "\n" for line in lines)
 
 
+def with_root_hash(shadow: str, root_hash: str) -> str:
+    """/etc/shadow's text with root's password field set to ``root_hash``."""
+    if not _CRYPT_HASH.match(root_hash):
+        raise ValueError("not a crypt(3) hash")
+    return re.sub(r"^root:[^:\n]*:", lambda m: f"root:{root_hash}:", shadow, count=1,
+                  flags=re.M)
+
+
+def hosts_naming(hosts: str, hostname: str) -> str:
+    """/etc/hosts' text with the Debian-style ``127.0.1.1`` line naming ``hostname`` (as the
+    commands file's edit does; a file without one is kept)."""
+    return re.sub(r"^(127\.0\.1\.1\s+).*$", lambda m: m.group(1) + hostname, hosts,
+                  flags=re.M)
+
+
 def masked_commands(text: str) -> str:
     """The commands file as it may be logged: without the root password's hash."""
     return "\n".join(SHADOW_EDIT + "******" if line.startswith(SHADOW_EDIT) else line

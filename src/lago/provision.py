@@ -1,21 +1,26 @@
 """First configuration of the guests (SPEC §7), run by init once the overlays exist.
 
-``sysprep``: one virt-sysprep run per VM on its boot disk's overlay (the template stays
-untouched), all VMs in parallel. The commands file (it holds the root password's hash) and
-the guest's new host keys live in a private (0700) directory inside the prefix and are
-removed when the run ends.
+``sysprep``: the boot disks' overlays (the template stays untouched) configured in one
+libguestfs appliance for all VMs (guestfish.py), or, for a guest that does not suit it, by one
+virt-sysprep run per VM, in parallel. What is written (the root password's hash, the guests'
+new host keys) is made in a private (0700) directory inside the prefix, removed when the run
+ends.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import io
 import logging
 import os
 import shutil
+import tarfile
 import tempfile
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from . import addressing, cloudinit, guestfs, isoimage, model, netconfig, openssl, parallel, ssh
+from . import (addressing, cloudinit, guestfish, guestfs, isoimage, model, netconfig, openssl,
+               parallel, ssh)
 from .log import step
 from .paths import PrefixPaths
 
@@ -35,24 +40,68 @@ def run(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
         disks: Dict[str, List[Dict[str, str]]], domain_type: str) -> Dict[str, str]:
     """sysprep (in parallel) and cloud-init seeds for the VMs that ask; returns {vm: seed iso}."""
     if sysprep_vms(env):
-        with step("Provision %d VM(s) with virt-sysprep", len(sysprep_vms(env))):
+        with step("Provision %d VM(s) with sysprep", len(sysprep_vms(env))):
             bootstrap(paths, env, uuid, planned, disks, domain_type)
     return seeds(paths, env, uuid, planned)
 
 
+@dataclasses.dataclass
+class Kit:
+    """What one VM's sysprep writes, made on the host (in a private directory)."""
+
+    vm: str
+    hostname: str  # the VM's name as a host label
+    tmp: str  # its private directory
+    disk: Tuple[str, str]  # the boot disk's overlay: (path, format)
+    pubkey_file: str
+    ssh_user: str
+    root_hash: Optional[str]
+    uploads: List[Tuple[str, str, str]]  # (local file, guest path, mode)
+    host_keys: List[str]
+    selinux: bool
+    iqn: str
+    build: List[str]  # the boot disk's virt-customize build steps, as commands-file lines
+    family: str
+
+    @property
+    def shareable(self) -> bool:
+        """Whether the shared appliance can configure it: plain file writes only (another
+        user's key needs the guest's passwd; SELinux needs a relabel)."""
+        return self.ssh_user == "root" and not self.selinux and not self.build
+
+
 def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
-              disks: Dict[str, List[Dict[str, str]]], domain_type: str) -> Dict[str, float]:
-    """Provision every VM that asks for it; returns seconds per VM."""
-    def one(vm: str) -> float:
-        t0 = time.monotonic()
-        with step("Sysprep %s", vm, vm=vm, phase="provision"):
-            sysprep_vm(paths, env, uuid, planned, vm, disks[vm][0], domain_type)
-        return time.monotonic() - t0
-    return parallel.each(sysprep_vms(env), one)
+              disks: Dict[str, List[Dict[str, str]]], domain_type: str,
+              vms: Optional[List[str]] = None) -> Dict[str, float]:
+    """Provision ``vms`` (default: every VM that asks for it); returns seconds per VM. The VMs
+    one appliance can serve are configured together in it; the rest, and any whose disk turns
+    out not to suit it, by virt-sysprep, one appliance per VM, in parallel."""
+    vms = sysprep_vms(env) if vms is None else vms
+    t0 = time.monotonic()
+    with _private_dir(paths.root, ".sysprep-") as tmp:
+        kits = parallel.each(vms, lambda vm: _kit(paths, env, uuid, planned, vm,
+                                                  disks[vm][0], os.path.join(tmp, vm)))
+        shared = [kits[vm] for vm in vms if kits[vm].shareable]
+        done = _in_one_appliance(shared, tmp, domain_type) if shared else []
+        seconds = {vm: time.monotonic() - t0 for vm in done}
+
+        def one(vm: str) -> float:
+            with step("Sysprep %s", vm, vm=vm, phase="provision"):
+                _virt_sysprep(kits[vm], domain_type)
+            return time.monotonic() - t0
+        seconds.update(parallel.each([vm for vm in vms if vm not in done], one))
+    return seconds
 
 
 def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any], vm: str,
                boot_disk: Dict[str, str], domain_type: str) -> None:
+    """Provision one VM's boot disk (``boot_disk``) as init does."""
+    bootstrap(paths, env, uuid, planned, {vm: [boot_disk]}, domain_type, vms=[vm])
+
+
+def _kit(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any], vm: str,
+         boot_disk: Dict[str, str], tmp: str) -> Kit:
+    os.mkdir(tmp, 0o700)
     dom = env.domains[vm]
     info = planned["vms"][vm]
     nets = planned["nets"]
@@ -60,24 +109,115 @@ def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str,
     mgmt = info["management_net"]
     net_files = netconfig.files(fam, info["nics"], {n: nets[n]["subnet"] for n in nets},
                                 (mgmt, nets[mgmt]["gw"]))
-    with _private_dir(paths.root, f".sysprep-{vm}-") as tmp:
-        uploads = []
-        for i, (guest, content, mode) in enumerate(net_files):
-            local = os.path.join(tmp, f"net{i}")
-            _write_private(local, content)
-            uploads.append((local, guest, mode))
-        root_hash = openssl.password_hash(dom.root_password) if dom.root_password else None
-        iqn = f"{IQN_BASE}:{addressing.short_id(uuid)}:{vm}"
-        commands = guestfs.sysprep_commands(
-            hostname=addressing.host_label(vm), pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user,
-            root_hash=root_hash, uploads=uploads,
-            host_keys=ssh.host_keys(tmp, f"root@{vm}"), selinux_relabel=fam == "el",
-            iscsi_iqn=iqn, build=guestfs.customize_lines(dom.disks[0].build, paths.ssh_pubkey))
-        cmd_file = os.path.join(tmp, "commands")
-        _write_private(cmd_file, commands)
-        LOG.debug("%s: sysprep commands (family %s):\n%s", vm, fam,
-                  guestfs.masked_commands(commands))
-        guestfs.sysprep([(boot_disk["path"], boot_disk["format"])], cmd_file, domain_type)
+    uploads = []
+    for i, (guest, content, mode) in enumerate(net_files):
+        local = os.path.join(tmp, f"net{i}")
+        _write_private(local, content)
+        uploads.append((local, guest, mode))
+    return Kit(vm=vm, hostname=addressing.host_label(vm), tmp=tmp, disk=(boot_disk["path"], boot_disk["format"]),
+               pubkey_file=paths.ssh_pubkey, ssh_user=dom.ssh_user,
+               root_hash=openssl.password_hash(dom.root_password) if dom.root_password else None,
+               uploads=uploads, host_keys=ssh.host_keys(tmp, f"root@{vm}"),
+               selinux=fam == "el", iqn=f"{IQN_BASE}:{addressing.short_id(uuid)}:{vm}",
+               build=guestfs.customize_lines(dom.disks[0].build, paths.ssh_pubkey), family=fam)
+
+
+def _virt_sysprep(kit: Kit, domain_type: str) -> None:
+    commands = guestfs.sysprep_commands(
+        hostname=kit.hostname, pubkey_file=kit.pubkey_file, ssh_user=kit.ssh_user,
+        root_hash=kit.root_hash, uploads=kit.uploads, host_keys=kit.host_keys,
+        selinux_relabel=kit.selinux, iscsi_iqn=kit.iqn, build=kit.build)
+    cmd_file = os.path.join(kit.tmp, "commands")
+    _write_private(cmd_file, commands)
+    LOG.debug("%s: sysprep commands (family %s):\n%s", kit.vm, kit.family,
+              guestfs.masked_commands(commands))
+    guestfs.sysprep([kit.disk], cmd_file, domain_type)
+
+
+# Guest files the shared appliance reads before it writes: the two it edits on the host, and
+# two it replaces only where the template has them.
+_READ = ("/etc/shadow", "/etc/hosts", "/etc/machine-id", "/var/lib/systemd/random-seed")
+
+
+def _in_one_appliance(kits: List[Kit], tmp: str, domain_type: str) -> List[str]:
+    """Configure the guests of ``kits`` in one appliance; returns the VMs done (the others'
+    disks did not suit it, and are left as they were)."""
+    probe = os.path.join(tmp, "probe")
+    os.mkdir(probe, 0o700)
+    done = []
+    app = guestfish.Appliance([k.disk for k in kits], guestfs.environment(domain_type), tmp)
+    with step("Start one appliance for %d disk(s)", len(kits)):
+        app.start()
+    try:
+        devices = app.script("list-devices\n").split()
+        cands = guestfish.roots_by_disk(devices, guestfish.parse_filesystems(
+            app.script("list-filesystems\n")))
+        found = guestfish.parse_probe(app.script(guestfish.probe_script(cands, probe, _READ)))
+        for i, kit in enumerate(kits):
+            roots = [(n, fs, fstab) for n, (fs, fstab) in enumerate(found.get(i, [])) if fstab]
+            have = {}
+            if len(roots) == 1:
+                have = {g: guestfish.probe_file(probe, i, roots[0][0], g) for g in _READ}
+                have = {g: f for g, f in have.items() if os.path.isfile(f)}
+            if len(roots) != 1 or not guestfish.simple_fstab(roots[0][2]) or \
+                    (kit.root_hash and "/etc/shadow" not in have):
+                LOG.info("%s: its disk does not suit the shared appliance; virt-sysprep "
+                         "configures it", kit.vm)
+                continue
+            with step("Sysprep %s", kit.vm, vm=kit.vm, phase="provision"):
+                tarball, uploads = _payload(kit, have)
+                app.script(guestfish.configure_script(roots[0][1], tarball, uploads))
+            done.append(kit.vm)
+    finally:
+        app.stop()
+    return done
+
+
+def _payload(kit: Kit, have: Dict[str, str]) -> Tuple[str, List[Tuple[str, str]]]:
+    """The guest's new files as a private tarball (root-owned, modes set), and the existing
+    files to overwrite in place [(local, guest)]: /etc/shadow with root's new hash."""
+    files: List[Tuple[str, bytes, int]] = [("etc/hostname", f"{kit.hostname}\n".encode(), 0o644)]
+    hosts = _read(have["/etc/hosts"]) if "/etc/hosts" in have else ""
+    files.append(("etc/hosts", guestfs.hosts_naming(hosts, kit.hostname).encode(), 0o644))
+    files.append(("root/.ssh/authorized_keys", _read(kit.pubkey_file).encode(), 0o600))
+    for key in kit.host_keys:
+        name = f"etc/ssh/{os.path.basename(key)}"
+        files += [(name, _read(key).encode(), 0o600),
+                  (f"{name}.pub", _read(key + ".pub").encode(), 0o644)]
+    files += [(guest.lstrip("/"), _read(local).encode(), int(mode, 8))
+              for local, guest, mode in kit.uploads]
+    files.append(("etc/cloud/cloud-init.disabled", b"", 0o644))
+    files.append(("etc/iscsi/initiatorname.iscsi", f"InitiatorName={kit.iqn}\n".encode(), 0o644))
+    if "/etc/machine-id" in have:  # empty: systemd makes a new one at the first boot
+        files.append(("etc/machine-id", b"", 0o444))
+    if "/var/lib/systemd/random-seed" in have:  # clones must not start from one seed
+        files.append(("var/lib/systemd/random-seed", os.urandom(512), 0o600))
+    tarball = os.path.join(kit.tmp, "files.tar")
+    fd = os.open(tarball, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w") as tar:
+        tar.addfile(_entry("root/.ssh", 0o700, tarfile.DIRTYPE))
+        for name, data, mode in files:
+            tar.addfile(_entry(name, mode, tarfile.REGTYPE, len(data)), io.BytesIO(data))
+    uploads = []
+    if kit.root_hash:
+        local = os.path.join(kit.tmp, "shadow")
+        _write_private(local, guestfs.with_root_hash(_read(have["/etc/shadow"]), kit.root_hash))
+        uploads.append((local, "/etc/shadow"))
+    return tarball, uploads
+
+
+def _entry(name: str, mode: int, kind: bytes, size: int = 0) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.size = kind, mode, size
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    info.mtime = int(time.time())
+    return info
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+        return fh.read()
 
 
 def seeds(paths: PrefixPaths, env: model.Env, uuid: str,

@@ -80,9 +80,12 @@ def run(argv: Sequence[Arg], *, input: Optional[str] = None, timeout: Optional[f
 def run_files(argv: Sequence[Arg], *, stdin_path: Optional[str] = None,
               stdout_path: Optional[str] = None, timeout: Optional[float] = None,
               ok_codes: Iterable[int] = (0,), cwd: Optional[str] = None,
-              env: Optional[Mapping[str, str]] = None) -> Result:
+              env: Optional[Mapping[str, str]] = None,
+              stderr_path: Optional[str] = None) -> Result:
     """Like run(), for byte streams (tar): stdin from a file, stdout into a file, so large
-    data never sits in memory. The Result's stdout is empty; stderr is captured as text."""
+    data never sits in memory. The Result's stdout is empty; stderr is captured as text
+    (from ``stderr_path`` when given: a process that leaves a daemon behind, which keeps
+    its stderr, returns without waiting for the daemon to close a pipe)."""
     plain = [str(a) for a in argv]
     LOG.debug("run: %s%s%s", masked(argv), f" <{stdin_path}" if stdin_path else "",
               f" >{stdout_path}" if stdout_path else "")
@@ -94,8 +97,10 @@ def run_files(argv: Sequence[Arg], *, stdin_path: Optional[str] = None,
         stdin = stack.enter_context(open(stdin_path, "rb")) if stdin_path else subprocess.DEVNULL
         stdout = stack.enter_context(open(stdout_path, "wb")) if stdout_path else \
             subprocess.DEVNULL
+        stderr = stack.enter_context(open(stderr_path, "wb")) if stderr_path else \
+            subprocess.PIPE
         try:
-            proc = subprocess.run(plain, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
+            proc = subprocess.run(plain, stdin=stdin, stdout=stdout, stderr=stderr,
                                   timeout=timeout, cwd=cwd, env=full_env)
         except FileNotFoundError:
             raise ToolMissing(f"{plain[0]} is not installed or not on PATH",
@@ -104,7 +109,11 @@ def run_files(argv: Sequence[Arg], *, stdin_path: Optional[str] = None,
             LOG.debug("timeout after %s s: %s", timeout, masked(argv))
             raise CommandFailed(_masked_list(argv), -1, "", _text(exc.stderr),
                                 timeout=timeout) from None
-    err = _text(proc.stderr)
+    if stderr_path:
+        with open(stderr_path, "rb") as fh:
+            err = _text(fh.read())
+    else:
+        err = _text(proc.stderr)
     result = Result(_masked_list(argv), proc.returncode, "", err)
     if proc.returncode not in tuple(ok_codes):
         LOG.debug("exit %d: %s\nstderr: %s", proc.returncode, masked(argv), err.strip())

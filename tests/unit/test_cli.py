@@ -98,6 +98,44 @@ def test_the_verb_table_names_every_command_of_every_module_and_nothing_else():
                 for cmd in cli.commands((cmd_module,))
                 for name in (cmd.name, *cmd.aliases)}
     assert declared == cli.VERBS
+    # the same verbs, aliases and order as the modules register them
+    registered = [(cmd.name, mod, cmd.aliases) for mod in cli.MODULES
+                  for cmd in cli.commands((mod,))]
+    assert registered == [(verb, mod, aliases) for verb, mod, aliases, _ in cli.TABLE]
+    assert all(text.strip() for *_, text in cli.TABLE)
+
+
+def test_help_lists_every_verb_without_importing_a_command_module(capsys):
+    import sys
+
+    for mod in cli.MODULES:
+        sys.modules.pop(f"lago.commands.{mod}", None)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for verb, _, aliases, text in cli.TABLE:
+        assert verb in out and all(a in out for a in aliases)
+        assert " ".join(text.split()[:4]) in " ".join(out.split())
+    assert not [m for m in cli.MODULES if f"lago.commands.{m}" in sys.modules]
+
+
+def test_a_verb_modules_for_did_not_find_still_gets_its_own_parser(here, capsys):
+    # '-qw DIR': -w's value hides in a bundle of short options; the verb is then parsed again.
+    assert cli.modules_for(["-qw", str(here), "list", "--json"]) == ()
+    assert cli.main(["-qw", str(here / "elsewhere"), "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["current"] is None
+
+
+@pytest.mark.parametrize("verb,name,option", [
+    ("up", "up", "--ssh-key"), ("ssh", "ssh", "--script"), ("snapshot", "snapshot", "--delete"),
+    ("shell", "ssh", "--script"), ("ansible_hosts", "ansible-inventory", "--prefix")])
+def test_a_verbs_help_shows_its_own_options(verb, name, option, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main([verb, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"usage: lago.pyz {name} " in out and option in out
 
 
 @pytest.mark.parametrize("argv,modules", [
@@ -107,7 +145,8 @@ def test_the_verb_table_names_every_command_of_every_module_and_nothing_else():
     (["--workdir=/x", "-q", "revert", "s1"], ("snapshot",)),
     (["shell", "vm0"], ("ssh",)),
     (["--events", "f", "--json", "ansible_hosts"], ("exports",)),
-    (["--help"], None), ([], None), (["nosuchverb"], None), (["--", "up"], None),
+    (["--help"], ()), ([], ()), (["nosuchverb"], ()), (["-q", "-h", "up"], ()),
+    (["--", "up"], None),
 ])
 def test_a_run_imports_only_the_module_of_its_verb(argv, modules):
     assert cli.modules_for(argv) == (cli.MODULES if modules is None else modules)

@@ -107,3 +107,52 @@ def test_secret_files_are_created_private(tmp_path):
     path = os.path.join(tmp_path, "pw")
     provision._write_private(path, "s3cret\n")
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+# --- one appliance for several guests (guestfish.py) ---
+
+def test_roots_are_the_disks_own_file_systems_of_a_mountable_kind():
+    from lago import guestfish
+    fss = guestfish.parse_filesystems("/dev/sda: ext4\n/dev/sdb1: xfs\n/dev/sdb2: swap\n"
+                                      "/dev/sdc1: btrfs\n/dev/vg/root: ext4\n/dev/sdaa1: ext4\n")
+    assert guestfish.roots_by_disk(["/dev/sda", "/dev/sdb", "/dev/sdc"], fss) == {
+        0: ["/dev/sda"], 1: ["/dev/sdb1"], 2: []}  # btrfs and LVM are left to virt-sysprep
+
+
+def test_the_probe_output_gives_each_candidate_its_fstab():
+    from lago import guestfish
+    script = guestfish.probe_script({0: ["/dev/sda"], 1: ["/dev/sdb1", "/dev/sdb2"]}, "/t",
+                                    ["/etc/shadow"])
+    assert '-mount-ro "/dev/sdb2" /' in script
+    assert '-download "/etc/shadow" "/t/1-1-shadow"' in script
+    out = ("@@lago 0 /dev/sda\n/dev/vda / ext4 rw 0 1\n@@lago 1 /dev/sdb1\n"
+           "@@lago 1 /dev/sdb2\nUUID=x / xfs defaults 0 0\nUUID=y /var xfs defaults 0 0\n")
+    found = guestfish.parse_probe(out)
+    assert found[0] == [("/dev/sda", "/dev/vda / ext4 rw 0 1\n")]
+    assert found[1][0] == ("/dev/sdb1", "")
+    assert not guestfish.simple_fstab(found[1][1][1])  # /var elsewhere: not written here
+    assert guestfish.simple_fstab(found[0][0][1])
+    assert guestfish.simple_fstab("# c\nUUID=a / ext4 x 0 1\nUUID=b none swap sw 0 0\n"
+                                  "UUID=c /boot/efi vfat x 0 2\nproc /proc proc defaults 0 0\n")
+
+
+def test_the_configure_script_holds_paths_only_and_quotes_them():
+    from lago import guestfish
+    text = guestfish.configure_script("/dev/sdb", '/p a/"x".tar', [("/p/shadow", "/etc/shadow")])
+    lines = text.splitlines()
+    assert lines[0] == 'mount "/dev/sdb" /' and lines[-1] == "umount-all"
+    assert 'tar-in "/p a/\\"x\\".tar" /' in lines
+    assert lines[-2] == 'upload "/p/shadow" "/etc/shadow"'
+    assert "-glob rm-f /etc/ssh/ssh_host_*" in lines  # the template's host keys go
+    assert lines.index("-rm-rf /root/.ssh") < lines.index('tar-in "/p a/\\"x\\".tar" /')
+
+
+def test_shadow_and_hosts_are_edited_on_the_host():
+    shadow = "daemon:*:1::::::\nroot:*:19000:0:99999:7:::\nrooty:x:1::::::\n"
+    assert guestfs.with_root_hash(shadow, "$6$s$h/.") == \
+        "daemon:*:1::::::\nroot:$6$s$h/.:19000:0:99999:7:::\nrooty:x:1::::::\n"
+    with pytest.raises(ValueError):
+        guestfs.with_root_hash(shadow, "x:y")
+    assert guestfs.hosts_naming("127.0.0.1 localhost\n127.0.1.1\tdebian-template\n", "deb0") \
+        == "127.0.0.1 localhost\n127.0.1.1\tdeb0\n"
+    assert guestfs.hosts_naming("127.0.0.1 localhost\n", "deb0") == "127.0.0.1 localhost\n"

@@ -1,1 +1,1 @@
-"""One module per verb (or close group of verbs); cli.COMMANDS lists them explicitly."""
+"""One module per verb (or close group of verbs); cli.TABLE lists them explicitly."""

@@ -81,10 +81,10 @@ class Context:
 
 @dataclass(frozen=True)
 class Command:
-    """One verb: its name, help line, argument set-up and the function that runs it."""
+    """One verb: its name, argument set-up and the function that runs it (its help line is
+    in cli.TABLE, which the top-level help reads without importing the verb's module)."""
 
     name: str
-    help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[Context, argparse.Namespace], int]
     aliases: Tuple[str, ...] = ()

@@ -31,5 +31,4 @@ def _collect(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("collect", "copy each VM's artifacts to DIR/VM/... (running VMs over "
-                    "ssh, stopped VMs from their disks)", _args, _collect)]
+COMMANDS = [Command("collect", _args, _collect)]

@@ -20,5 +20,4 @@ def _completion(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("completion", "print a shell completion script: "
-                    "eval \"$(lago.pyz completion bash)\"", _args, _completion)]
+COMMANDS = [Command("completion", _args, _completion)]

@@ -23,5 +23,4 @@ def _config(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("config", "print the effective configuration (INI, with sources)", _args,
-                    _config)]
+COMMANDS = [Command("config", _args, _config)]

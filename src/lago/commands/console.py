@@ -39,5 +39,4 @@ def _console(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("console", "attach to a VM's serial console (Ctrl-] leaves), or "
-                    "--wait TEXT on it", _args, _console)]
+COMMANDS = [Command("console", _args, _console)]

@@ -22,9 +22,8 @@ def _copy(ctx: Context, args: argparse.Namespace, fn) -> int:
 
 
 COMMANDS = [
-    Command("copy-to", "copy a local file or directory into a VM (recursive, modes kept)",
-            _args, lambda ctx, args: _copy(ctx, args, day2.copy_to), aliases=("copy-to-vm",)),
-    Command("copy-from", "copy a file or directory out of a VM (recursive, modes kept)",
-            _args, lambda ctx, args: _copy(ctx, args, day2.copy_from),
+    Command("copy-to", _args, lambda ctx, args: _copy(ctx, args, day2.copy_to),
+            aliases=("copy-to-vm",)),
+    Command("copy-from", _args, lambda ctx, args: _copy(ctx, args, day2.copy_from),
             aliases=("copy-from-vm",)),
 ]

@@ -21,5 +21,4 @@ def _deploy(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("deploy", "run each VM's deploy-scripts over ssh (VMs in parallel, "
-                    "scripts in order)", _args, _deploy)]
+COMMANDS = [Command("deploy", _args, _deploy)]

@@ -8,8 +8,6 @@ from .. import ops, workdir
 from ..errors import UsageError
 from .base import Command, Context
 
-HELP = "remove the environment: VMs, networks, leases, disks, the prefix directory"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
@@ -36,4 +34,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("destroy", HELP, add_arguments, run)]
+COMMANDS = [Command("destroy", add_arguments, run)]

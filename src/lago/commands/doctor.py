@@ -6,9 +6,6 @@ import argparse
 from .. import doctor
 from .base import Command, Context
 
-HELP = ("find libvirt domains and networks, bridges, leases and prefixes of lago that belong "
-        "to no live environment; remove them with --fix")
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fix", action="store_true", help="remove what was found")
@@ -39,4 +36,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
-COMMANDS = [Command("doctor", HELP, add_arguments, run)]
+COMMANDS = [Command("doctor", add_arguments, run)]

@@ -38,5 +38,4 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("export", "write stopped VMs' disks and a new env file to DIR",
-                    _args, _export)]
+COMMANDS = [Command("export", _args, _export)]

@@ -40,11 +40,8 @@ def _ssh_config_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = [
-    Command("ansible-inventory", "an Ansible INI inventory of the env's VMs and groups",
-            _ansible_args, _show(lambda f, a: inventory.ansible_inventory(f, a.keys)),
-            aliases=("ansible_hosts",)),
-    Command("ssh-config", "an ssh_config for 'ssh -F FILE VM'", _ssh_config_args,
-            _show(lambda f, a: inventory.ssh_config(f))),
-    Command("hosts", "/etc/hosts lines for the env's VMs", no_arguments,
-            _show(lambda f, a: inventory.hosts(f))),
+    Command("ansible-inventory", _ansible_args,
+            _show(lambda f, a: inventory.ansible_inventory(f, a.keys)), aliases=("ansible_hosts",)),
+    Command("ssh-config", _ssh_config_args, _show(lambda f, a: inventory.ssh_config(f))),
+    Command("hosts", no_arguments, _show(lambda f, a: inventory.hosts(f))),
 ]

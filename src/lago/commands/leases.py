@@ -50,5 +50,4 @@ def _done(ctx: Context, subnets: list, verb: str) -> int:
     return 0
 
 
-COMMANDS = [Command("leases", "show the host-wide subnet leases; --prune, --release", _args,
-                    _leases)]
+COMMANDS = [Command("leases", _args, _leases)]

@@ -48,12 +48,8 @@ def _cleanup(ctx: Context, args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("start", "start networks, then VMs in parallel, and wait for ssh", _start_args,
-            _start),
-    Command("stop", "power VMs off at once (networks too when no VM is left running)", _vms,
-            _stop),
-    Command("shutdown", "shut VMs down gracefully (ACPI, then ssh poweroff, then forced)",
-            _shutdown_args, _shutdown),
-    Command("cleanup", "remove the env's VMs and networks from libvirt, keep the prefix",
-            no_arguments, _cleanup),
+    Command("start", _start_args, _start),
+    Command("stop", _vms, _stop),
+    Command("shutdown", _shutdown_args, _shutdown),
+    Command("cleanup", no_arguments, _cleanup),
 ]

@@ -34,7 +34,6 @@ def _set_current(ctx: Context, args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("list", "list the environments of the workdir (* = current)", no_arguments, _list),
-    Command("set-current", "make NAME the current environment", _set_current_args,
-            _set_current),
+    Command("list", no_arguments, _list),
+    Command("set-current", _set_current_args, _set_current),
 ]

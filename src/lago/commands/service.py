@@ -7,8 +7,6 @@ import argparse
 from .. import ops, services
 from .base import Command, Context
 
-HELP = "ask for, start or stop a service inside a VM (systemd or SysV, found per guest)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vm", help="VM name (or a unique suffix of it)")
@@ -31,4 +29,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("service", HELP, add_arguments, run)]
+COMMANDS = [Command("service", add_arguments, run)]

@@ -60,8 +60,6 @@ def _revert(ctx: Context, args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("snapshot", "snapshot the whole env (running VMs are paused meanwhile); "
-            "--list, --delete NAME", _snapshot_args, _snapshot),
-    Command("revert", "bring every VM back to a snapshot, in the run state it had then",
-            _revert_args, _revert),
+    Command("snapshot", _snapshot_args, _snapshot),
+    Command("revert", _revert_args, _revert),
 ]

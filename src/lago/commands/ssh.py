@@ -11,8 +11,6 @@ from .. import day2, env, runner, ssh
 from ..errors import UsageError
 from .base import Command, Context
 
-HELP = "log in to a VM, or run a command or a local script in it (exit code = the command's)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vm", help="VM name (or a unique suffix of it)")
@@ -55,4 +53,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 255  # only reached if exec failed without raising
 
 
-COMMANDS = [Command("ssh", HELP, add_arguments, run, aliases=("shell",))]
+COMMANDS = [Command("ssh", add_arguments, run, aliases=("shell",))]

@@ -7,8 +7,6 @@ from typing import Any, Dict, List
 from .. import env
 from .base import Command, Context
 
-HELP = "show the environment's networks and VMs"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show-secrets", action="store_true",
@@ -56,4 +54,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("status", HELP, add_arguments, run)]
+COMMANDS = [Command("status", add_arguments, run)]

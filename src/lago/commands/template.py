@@ -95,5 +95,4 @@ def _show(ctx: Context, rows: List[Dict[str, Any]]) -> int:
     return 0
 
 
-COMMANDS = [Command("template", "the template store: list, add, verify, gc, fetch", _args,
-                    _template)]
+COMMANDS = [Command("template", _args, _template)]

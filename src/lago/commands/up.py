@@ -9,8 +9,6 @@ from typing import Dict, List
 from .. import create, events, workdir
 from .base import Command, Context, env_creation_arguments
 
-HELP = "create (if needed) and start an environment, wait until its VMs answer ssh"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     env_creation_arguments(p)
@@ -71,6 +69,5 @@ def run_init(ctx: Context, args: argparse.Namespace) -> int:
                       f"environment '{name}' initialized (nothing started)")
 
 
-COMMANDS = [Command("up", HELP, add_arguments, run),
-            Command("init", "create an environment (prefix, keys, leases, disks) without "
-                    "starting it", init_arguments, run_init)]
+COMMANDS = [Command("up", add_arguments, run),
+            Command("init", init_arguments, run_init)]

@@ -6,8 +6,6 @@ import argparse
 from .. import create
 from .base import Command, Context
 
-HELP = "check an env file (exit 0, or 2 with every problem listed)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("envfile")
@@ -23,4 +21,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [Command("validate", HELP, add_arguments, run)]
+COMMANDS = [Command("validate", add_arguments, run)]
