@@ -37,7 +37,8 @@ test: host-deps pytest $(PYZ)  ## everything: unit + lab tests on real libvirt i
 	tmpl=$$(bash tests/lab/build-tiny-template.sh) && \
 	deb=$$(bash tests/lab/build-debian-template.sh) && \
 	bash tests/lab/lab.sh run $(LAB) -- env LAGO_LAB_TEMPLATE="$$tmpl" LAGO_LAB_DEBIAN="$$deb" \
-	  LAGO_PYZ="$(CURDIR)/$(PYZ)" LAGO_FUZZ_EXAMPLES=1000 $(PYTHON) -m pytest -q -p no:cacheprovider --durations=12 tests/unit tests/lab
+	  LAGO_PYZ="$(CURDIR)/$(PYZ)" LAGO_FUZZ_EXAMPLES=300 LAGO_CHAOS_RUNS=6 \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider --durations=12 tests/unit tests/lab
 
 stress: host-deps pytest $(PYZ)  ## the kill -9 chaos test, 60 runs (about 9 min)
 	tmpl=$$(bash tests/lab/build-tiny-template.sh) && \

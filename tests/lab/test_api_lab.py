@@ -1,11 +1,14 @@
 """The Python API on real libvirt, imported from the built lago.pyz (not from src/).
 
-One env, one Debian VM (systemd, sysprep) and one tiny busybox VM (no service manager),
-driven through the API, with the command line looking at the same env in between: neither
-side may see a stale picture of what the other did.
+One env, one Debian VM (systemd) and one tiny busybox VM (no service manager), driven
+through the API, with the command line looking at the same env in between: neither side may
+see a stale picture of what the other did. The Debian disk is prepared by the reference API's
+``lago.sysprep`` module (hostname and key, nothing else), so the VM is reachable only if that
+worked.
 """
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -36,14 +39,16 @@ def lagoapi(pyz):
         sys.modules.update(saved)
 
 
-def write_env(tmp_path, debian, template):
+def write_env(tmp_path, deb_disk, debian, template):
     def direct_boot(t):
         return {"kernel": t["kernel_path"], "initrd": t["initrd_path"], "cmdline": t["cmdline"]}
     doc = {"nets": {"lan": {"type": "nat", "management": True}},
            "domains": {
-               "deb": {"memory": 512, "provision": "sysprep", "distro": "debian",
-                       "root-password": PASSWORD, "nics": [{"net": "lan"}],
-                       "disks": [{"name": "root", "type": "file", "path": debian["disk"]}],
+               # No password, no provisioning: only the key lago.sysprep put in lets lago in.
+               "deb": {"memory": 512, "provision": "none", "distro": "debian",
+                       "nics": [{"net": "lan"}],
+                       "disks": [{"name": "root", "type": "file", "path": deb_disk,
+                                  "format": "qcow2"}],
                        "boot": direct_boot(debian)},
                "tiny": {"memory": 256, "provision": "none",
                         "root-password": template["root-password"], "nics": [{"net": "lan"}],
@@ -64,8 +69,17 @@ def timed(what, fn, *args, **kwargs):
 def test_the_api_drives_an_env_and_agrees_with_the_cli(lagoapi, lago, debian, template,
                                                        tmp_path):
     settings = {"lease_dir": lago.lease_dir, "subnet_pool": lago.env["LAGO_SUBNET_POOL"]}
-    envfile = write_env(tmp_path, debian, template)
-    env = timed("up (API)", lagoapi.up, envfile, workdir=lago.workdir, **settings)
+    # The env's key, brought along; the Debian disk learns it (and its name) from lago.sysprep.
+    key = str(tmp_path / "id_ed25519")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    overlay = str(tmp_path / "deb.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                    debian["disk"], overlay], check=True)
+    sysprep = lagoapi.sysprep
+    timed("lago.sysprep", sysprep.sysprep, overlay,
+          [sysprep.set_hostname("deb"), sysprep.add_ssh_key(key + ".pub")])
+    envfile = write_env(tmp_path, overlay, debian, template)
+    env = timed("up (API)", lagoapi.up, envfile, workdir=lago.workdir, ssh_key=key, **settings)
 
     # -- the env, its VMs and net: the API's data is the CLI's data -----------------------------
     assert env.name == "default"
@@ -88,6 +102,8 @@ def test_the_api_drives_an_env_and_agrees_with_the_cli(lagoapi, lago, debian, te
 
     # -- commands in the guests ----------------------------------------------------------------
     assert deb.ssh(["hostname"]).stdout.strip() == "deb"
+    with open(key + ".pub") as fh:
+        assert deb.ssh(["cat", "/root/.ssh/authorized_keys"]).stdout.strip() == fh.read().strip()
     res = tiny.ssh(["sh", "-c", "echo out; echo err >&2; exit 7"])
     assert (res.code, res.stdout, res.stderr) == (7, "out\n", "err\n")
     assert tiny.ssh(["cat"], input="via stdin\n").stdout == "via stdin\n"

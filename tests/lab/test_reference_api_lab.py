@@ -1,5 +1,6 @@
 """Upstream Lago's documented API on real libvirt, imported from the built lago.pyz, driven
-as an upstream script drives it: lago.Prefix, lago.virt, lago.sdk, lago.sysprep.
+as an upstream script drives it: lago.Prefix, lago.virt, lago.sdk (lago.sysprep: in
+test_api_lab.py, which boots a Debian disk it prepared).
 
 Settings reach it as they reach upstream scripts: through LAGO_* variables (the test's own
 lease directory and subnet pool). The prefixes live in the ``lago`` fixture's workdir, so a
@@ -7,7 +8,6 @@ failing test leaves nothing behind (the fixture destroys every prefix there).
 """
 import os
 import shutil
-import subprocess
 import time
 
 import pytest
@@ -189,38 +189,3 @@ def test_an_upstream_script_drives_an_env_through_the_reference_api(
     timed("sdk destroy", sdk_env.destroy)
     assert leftovers(short) == [] and not os.path.exists(lago.workdir)
 
-
-def test_sysprep_module_gives_a_debian_disk_its_hostname_and_key(
-        lagoapi, lago, debian, tmp_path, monkeypatch):  # noqa: F811
-    settings(monkeypatch, lago)
-    path = os.path.join(lago.workdir, "sp")
-    prefix = lagoapi.Prefix(path)
-    prefix.initialize()
-    overlay = str(tmp_path / "deb.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-                    debian["disk"], overlay], check=True)
-    sysprep = lagoapi.sysprep
-    timed("sysprep", sysprep.sysprep, overlay,
-          [sysprep.set_hostname("sysprepped"),
-           sysprep.add_ssh_key(prefix.paths.ssh_id_rsa_pub())])
-    # No password and no provisioning: only the key sysprep put in lets lago in.
-    conf = {"nets": {"lan": {"type": "nat"}},
-            "domains": {"deb": {"memory": 512, "provision": "none", "distro": "debian",
-                                "nics": [{"net": "lan"}],
-                                "disks": [{"name": "root", "type": "file", "path": overlay,
-                                           "format": "qcow2"}],
-                                "boot": {"kernel": debian["kernel_path"],
-                                         "initrd": debian["initrd_path"],
-                                         "cmdline": debian["cmdline"]}}}}
-    prefix.virt_conf(conf)
-    timed("start (Debian)", prefix.start)
-    vm = prefix.virt_env.get_vm("deb")
-    assert vm.ssh(["hostname"]).out == "sysprepped\n"
-    with open(prefix.paths.ssh_id_rsa_pub()) as fh:
-        key = fh.read().strip()
-    assert vm.ssh(["cat", "/root/.ssh/authorized_keys"]).out.strip() == key
-    assert vm.service("ssh").state() == lagoapi.virt.ServiceState.ACTIVE  # systemd here
-    short = prefix.virt_env.prefixed_name("x").split("-")[1]
-    timed("cleanup", prefix.cleanup)
-    assert leftovers(short) == []
-    shutil.rmtree(path)
