@@ -23,6 +23,7 @@ from . import collect as collect_mod
 from . import config, create, day2, env, ops, readiness, services, virsh, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
+from .state import State, VmState
 
 __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResult"]
 
@@ -170,17 +171,17 @@ class Env:
 
     # -- its parts -------------------------------------------------------------------------
     def vms(self) -> List["VM"]:
-        return [VM(self, vm) for vm in self._prefix().state["vms"]]
+        return [VM(self, vm) for vm in self._prefix().state.vms]
 
     def vm(self, name: str) -> "VM":
         """A VM by name (or a unique suffix of it); NotFound if there is none."""
         return VM(self, self._prefix().resolve_vm(name))
 
     def nets(self) -> List["Network"]:
-        return [Network(self, n) for n in self._prefix().state["nets"]]
+        return [Network(self, n) for n in self._prefix().state.nets]
 
     def net(self, name: str) -> "Network":
-        if name not in self._prefix().state["nets"]:
+        if name not in self._prefix().state.nets:
             raise NotFound(f"no network '{name}' in environment '{self.name}'")
         return Network(self, name)
 
@@ -196,23 +197,22 @@ class VM:
 
     def _prefix(self) -> env.Prefix:
         prefix = self.env._prefix()
-        if self.name not in prefix.state["vms"]:
+        if self.name not in prefix.state.vms:
             raise NotFound(f"no VM '{self.name}' in environment '{self.env.name}'")
         return prefix
 
-    def _info(self) -> Dict[str, Any]:
-        info: Dict[str, Any] = self._prefix().state["vms"][self.name]
-        return info
+    def _info(self) -> VmState:
+        return self._prefix().state.vms[self.name]
 
     @property
     def ip(self) -> str:
         """The address on its management net."""
-        return str(self._info()["ip"])
+        return str(self._info().ip)
 
     @property
     def nics(self) -> List[Dict[str, str]]:
         """[{"dev", "net", "ip", "mac"}], in the order of the env file."""
-        return [{k: n[k] for k in ("dev", "net", "ip", "mac")} for n in self._info()["nics"]]
+        return [{"dev": n.dev, "net": n.net, "ip": n.ip, "mac": n.mac} for n in self._info().nics]
 
     @property
     def distro(self) -> Optional[str]:
@@ -220,14 +220,14 @@ class VM:
 
     @property
     def libvirt_name(self) -> str:
-        return str(self._info()["libvirt_name"])
+        return str(self._info().libvirt_name)
 
     # -- power -----------------------------------------------------------------------------
     def state(self) -> str:
         """libvirt's state ('running', 'shut off', 'paused', …) or 'undefined'; 'external'
         for a vm-provider ssh machine."""
         prefix = self._prefix()
-        lv = prefix.state["vms"][self.name]["libvirt_name"]
+        lv = prefix.state.vms[self.name].libvirt_name
         if lv is None:
             return "external"
         return virsh.domains(prefix.uri).get(lv, "undefined")
@@ -356,31 +356,31 @@ class Network:
     def __repr__(self) -> str:
         return f"<lago.Network {self.name} of {self.env.name}>"
 
-    def _state(self) -> Dict[str, Any]:
-        st: Dict[str, Any] = self.env._prefix().state
-        if self.name not in st["nets"]:
+    def _state(self) -> State:
+        st = self.env._prefix().state
+        if self.name not in st.nets:
             raise NotFound(f"no network '{self.name}' in environment '{self.env.name}'")
         return st
 
     @property
     def subnet(self) -> str:
-        return str(self._state()["nets"][self.name]["subnet"])
+        return self._state().nets[self.name].subnet
 
     @property
     def gw(self) -> str:
-        return str(self._state()["nets"][self.name]["gw"])
+        return self._state().nets[self.name].gw
 
     @property
     def is_management(self) -> bool:
         """True if it is the management net (the one whose address is used) of a VM."""
-        return any(v["management_net"] == self.name for v in self._state()["vms"].values())
+        return any(v.management_net == self.name for v in self._state().vms.values())
 
     def resolve(self, vmname: str) -> str:
         """The address of VM ``vmname`` on this network; NotFound if it has no NIC here."""
-        vms = self._state()["vms"]
+        vms = self._state().vms
         if vmname not in vms:
             raise NotFound(f"no VM '{vmname}' in environment '{self.env.name}'")
-        for nic in vms[vmname]["nics"]:
-            if nic["net"] == self.name:
-                return str(nic["ip"])
+        for nic in vms[vmname].nics:
+            if nic.net == self.name:
+                return str(nic.ip)
         raise NotFound(f"VM {vmname} has no NIC on network '{self.name}'")

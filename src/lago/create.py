@@ -12,6 +12,7 @@ template store, provisioning and the readiness probes: `status` and `ssh` start 
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import uuid as uuidlib
@@ -49,7 +50,7 @@ def initialize(prefix: Prefix, env: model.Env, undo: Undo,
 
 
 def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
-             user_key: Optional[UserKey]) -> Dict[str, Any]:
+             user_key: Optional[UserKey]) -> state.State:
     """The first half of initialize: uuid, key pair, leases and addresses — all the networks
     need. Returns the draft state (no disks yet), which the prefix holds from now on."""
     p, cfg = prefix.paths, prefix.cfg
@@ -84,14 +85,14 @@ def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
                                 excluded=iproute.routed_subnets() +
                                 virsh.network_subnets(prefix.uri))
     planned = addressing.plan(env, uuid, addressing.all_subnets(env, leased))
-    draft = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
-             "domain_type": domain_type,
-             "ssh_key": user_key.path if user_key is not None else None, **planned}
+    draft = state.State.from_dict({"uuid": uuid, "env_file": env.path, "domain_type": domain_type,
+                                   "ssh_key": user_key.path if user_key is not None else None,
+                                   **planned})
     prefix.loaded(draft, env)
     return draft
 
 
-def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) -> None:
+def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: state.State) -> None:
     """The second half of initialize: disks, deploy scripts, provisioning, then the state on
     disk. ``draft`` is not changed (the networks may be starting from it meanwhile)."""
     p, cfg = prefix.paths, prefix.cfg
@@ -99,17 +100,15 @@ def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) ->
         disks = parallel.each(list(env.domains),
                               lambda vm: _create_disks(prefix, env.domains[vm], undo))
     _copy_deploy_scripts(prefix, env)
-    seeds = provision.run(p, env, draft["uuid"], draft, disks, draft["domain_type"])
-    _run_build_steps(prefix, env, disks, draft["domain_type"])
-    vms = {}
-    for vm, info in draft["vms"].items():
-        vms[vm] = {**info, "disks": disks[vm]}
-        if vm in seeds:
-            vms[vm]["seed"] = seeds[vm]
-    new_state = {**draft, "vms": vms}
+    seeds = provision.run(p, env, draft.uuid, draft, disks, draft.domain_type)
+    _run_build_steps(prefix, env, disks, draft.domain_type)
+    vms = {vm: dataclasses.replace(info, disks=[state.DiskState.from_dict(d) for d in disks[vm]],
+                                   seed=seeds.get(vm))
+           for vm, info in draft.vms.items()}
+    new_state = dataclasses.replace(draft, vms=vms)
     state.save_env(p, env)
     state.save(p, new_state)
-    templates.register(env, cfg.template_store, draft["uuid"], p.uuid, p.root)
+    templates.register(env, cfg.template_store, draft.uuid, p.uuid, p.root)
     write_atomic(p.initialized, "")
     prefix.loaded(new_state, env)
 
@@ -221,7 +220,7 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
     env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
     events.reset()
     if (prefix.initialized and user_key is not None
-            and prefix.state.get("ssh_key") != user_key.path):
+            and prefix.state.ssh_key != user_key.path):
         raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
                          f"--ssh-key {user_key.path}",
                          hint="leave --ssh-key out to start it, or destroy it first")
@@ -235,7 +234,7 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
                 with parallel.alongside(lambda: prefix.ensure_networks(undo, {})):
                     _build(prefix, env, undo, draft)
             # So start() need not ask the host: nothing of this env but its networks exists.
-            known = ({}, {net["libvirt_name"]: True for net in draft["nets"].values()})
+            known = ({}, {net.libvirt_name: True for net in draft.nets.values()})
         _set_current(wd, prefix, undo)
         started = prefix.start(None, undo, known=known)
         ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())

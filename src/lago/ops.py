@@ -110,9 +110,9 @@ def service(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str, name: str,
 
 
 def require_running(p: env.Prefix, vm: str) -> None:
-    if p.state["vms"][vm].get("provider") == "ssh":
+    if p.state.vms[vm].external:
         return  # an existing machine: reached over ssh or not at all
-    lv_state = virsh.domains(p.uri).get(p.state["vms"][vm]["libvirt_name"], "undefined")
+    lv_state = virsh.domains(p.uri).get(str(p.state.vms[vm].libvirt_name), "undefined")
     if lv_state != "running":
         raise UsageError(f"VM {vm} is {lv_state}", hint=f"start it: lago.pyz start {vm}")
 

@@ -204,9 +204,10 @@ class Prefix:
             uuid = state.read_uuid(p.paths) or ""
             undo.push("release leases", lambda: self._release_subnets(uuid))
             subnets = self._allocate_subnets(model)
-            draft = {"version": state.VERSION, "uuid": uuid, "env_file": model.path,
-                     "domain_type": host.domain_type(cfg.domain_type), "ssh_key": None,
-                     **self._plan(model, uuid, subnets)}
+            draft = state.State.from_dict({
+                "uuid": uuid, "env_file": model.path, "ssh_key": None,
+                "domain_type": host.domain_type(cfg.domain_type),
+                **self._plan(model, uuid, subnets)})
             p.loaded(draft, model)
             create._build(p, model, undo, draft)
         self._virt_env = None

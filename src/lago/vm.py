@@ -107,7 +107,7 @@ class VM:
 
     def _prefix(self) -> envmod.Prefix:
         p = self._env.prefix._loaded()
-        if self.name() not in p.state["vms"]:
+        if self.name() not in p.state.vms:
             raise NotFound(f"no VM '{self.name()}' in {self._env.prefix.paths.prefix()}")
         return p
 
@@ -128,7 +128,7 @@ class VM:
         """The iSCSI initiator name provisioning gave the guest."""
         from .addressing import short_id
         from .provision import IQN_BASE
-        return f"{IQN_BASE}:{short_id(self._prefix().state['uuid'])}:{self.name()}"
+        return f"{IQN_BASE}:{short_id(self._prefix().state.uuid)}:{self.name()}"
 
     def _libvirt_name(self) -> str:
         return str(self._spec["libvirt_name"])
@@ -160,9 +160,9 @@ class VM:
         if self.alive():
             raise UsageError(f"VM {self.name()} is running", hint="stop it first")
         with envmod.transaction(p):
-            provision.sysprep_vm(p.paths, p.env, p.state["uuid"], p.state, self.name(),
-                                 p.state["vms"][self.name()]["disks"][0],
-                                 p.state["domain_type"])
+            provision.sysprep_vm(p.paths, p.env, p.state.uuid, p.state, self.name(),
+                                 p.state.vms[self.name()].disks[0].to_dict(),
+                                 p.state.domain_type)
 
     def create_snapshot(self, name: str) -> None:
         """A snapshot ``name`` of this VM alone (disks, and memory while it runs)."""

@@ -20,7 +20,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 def _console(ctx: Context, args: argparse.Namespace) -> int:
     prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
     vm = prefix.resolve_vm(args.vm)
-    lv = prefix.state["vms"][vm]["libvirt_name"]
+    lv = prefix.state.vms[vm].libvirt_name
     if lv is None:
         raise UsageError(f"{vm} is an existing machine (vm-provider ssh): it has no console "
                          "here", hint=f"lago.pyz ssh {vm}")
