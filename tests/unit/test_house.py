@@ -6,9 +6,10 @@ The layers, top down:
 - upstream Lago's documented API: prefix.py, virt.py, vm.py, sdk.py, subnet_lease.py,
   dirlock.py, sysprep.py, utils.py, brctl.py, constants.py; over the operations, which never
   import it.
-- operations: create.py (up, init, validate), env.py (an existing env: start, stop, destroy,
-  status), ops.py, day2.py, api.py and the steps they compose (provision, snapshots, collect,
-  export, templates, store, readiness ...); they return data.
+- operations: create.py (up, init, validate), env.py (an existing env: start, stop, destroy),
+  ops.py, day2.py, api.py and the steps they compose (provision, snapshots, collect,
+  export, templates, store, readiness ...); they return data. status is apart, read only:
+  envstatus.py reads the saved state (state.py, typed) and asks virsh once.
 - pure logic, no processes: model.py, the envfile package (env file → model, located
   problems), xmlgen.py, addressing.py, netconfig.py, cloudinit.py, cpu.py, inventory.py,
   safe.py, paths.py; leases.py keeps the host-wide lease files.
@@ -191,6 +192,18 @@ def test_read_only_verbs_do_not_import_the_env_file_loader():
             "    importlib.import_module('lago.commands.' + verb)\n"
             "print(sorted(m for m in sys.modules if m.startswith('lago.envfile') or "
             "m.split('.')[0] == 'yaml' or m == 'lago.create'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_status_is_a_read_only_path():
+    """status reads the saved state and asks libvirt once (envstatus.py): it imports neither
+    the orchestrator (env.py, with its lock, undo and parallel steps) nor ssh."""
+    code = ("import importlib, sys\n"
+            "importlib.import_module('lago.commands.status')\n"
+            "print(sorted(m for m in sys.modules if m in ('lago.env', 'lago.create', "
+            "'lago.ssh', 'lago.parallel', 'lago.undo', 'lago.xmlgen')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
     assert out.stdout.strip() == "[]"
