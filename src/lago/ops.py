@@ -3,13 +3,14 @@
 Each takes the effective config, the workdir and a prefix name, composes the orchestrator's
 steps (env.py) with the day-2 modules under the prefix lock, and returns data; nothing here
 prints. The prefix is loaded afresh on every call, so a caller never works from stale state.
+The steps only some verbs need are imported by those (ssh and copy start without them).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import collect as collect_mod
-from . import day2, env, readiness, services, snapshots, virsh
+from . import day2, env, virsh
 from .config import Config
 from .errors import ExternalError, LagoError, NotFound, UsageError
 from .paths import WorkdirPaths
@@ -18,6 +19,8 @@ from .paths import WorkdirPaths
 def start(cfg: Config, wd: WorkdirPaths, prefix: str, vms: Optional[Sequence[str]] = None,
           no_wait: bool = False) -> Dict[str, Any]:
     """Networks, then the VMs in parallel; wait for ssh. {"started": [...], "ready": {vm: s}}."""
+    from . import readiness
+
     def action(p: env.Prefix, undo: env.Undo) -> Dict[str, Any]:
         started = p.start(vms, undo)
         ready = {} if no_wait else readiness.wait_ready(p, p.vm_names(vms))
@@ -40,12 +43,14 @@ def shutdown(cfg: Config, wd: WorkdirPaths, prefix: str, vms: Optional[Sequence[
 
 
 def snapshot(cfg: Config, wd: WorkdirPaths, prefix: str, name: str) -> Dict[str, Any]:
+    from . import snapshots
     result: Dict[str, Any] = env.change(cfg, wd, prefix,
                                         lambda p, undo: snapshots.create(p, name))
     return result
 
 
 def revert(cfg: Config, wd: WorkdirPaths, prefix: str, name: str) -> Dict[str, Any]:
+    from . import snapshots
     result: Dict[str, Any] = env.change(cfg, wd, prefix,
                                         lambda p, undo: snapshots.revert(p, name, undo))
     return result
@@ -53,8 +58,9 @@ def revert(cfg: Config, wd: WorkdirPaths, prefix: str, name: str) -> Dict[str, A
 
 def collect(cfg: Config, wd: WorkdirPaths, prefix: str, output: str,
             vms: Optional[List[str]] = None) -> Dict[str, Any]:
+    from .collect import collect as collect_into
     result: Dict[str, Any] = env.change(cfg, wd, prefix,
-                                        lambda p, undo: collect_mod.collect(p, output, vms))
+                                        lambda p, undo: collect_into(p, output, vms))
     return result
 
 
@@ -74,11 +80,57 @@ def destroy(cfg: Config, wd: WorkdirPaths, prefix: str) -> str:
     return env.destroy(cfg, wd, prefix)
 
 
+def copy_to(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str, src: str,
+            dst: str) -> Dict[str, Any]:
+    """Copy a host file or directory into a VM (over ssh); {"src", "dst", ...}."""
+    p = env.load(cfg, wd, prefix)
+    result: Dict[str, Any] = day2.copy_to(p, p.resolve_vm(vm), src, dst)
+    return result
+
+
+def copy_from(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str, src: str,
+              dst: str) -> Dict[str, Any]:
+    """Copy a file or directory out of a VM (over ssh); {"src", "dst", ...}."""
+    p = env.load(cfg, wd, prefix)
+    result: Dict[str, Any] = day2.copy_from(p, p.resolve_vm(vm), src, dst)
+    return result
+
+
+def ssh_session(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str, command: List[str],
+                script: Optional[str] = None, tty: bool = False) -> Tuple[List[str], str]:
+    """(ssh argv, the directory to run it in) for a shell, a command or a local script (fed
+    on stdin) in a VM, through its reused master connection."""
+    from . import ssh
+    p = env.load(cfg, wd, prefix)
+    target = day2.target(p, p.resolve_vm(vm))
+    if script:
+        if not os.path.isfile(script):
+            raise UsageError(f"{script}: no such script")
+        command = ssh.script_command(command)
+    # The ControlPath is relative to the control directory: ssh runs there.
+    return ssh.command_argv(target, command or None, tty=tty), str(target.control_dir)
+
+
+def console_argv(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str) -> Tuple[str, List[str]]:
+    """(the VM's name, the argv that attaches to its serial console); UsageError unless it
+    is a running libvirt domain."""
+    p = env.load(cfg, wd, prefix)
+    vm = p.resolve_vm(vm)
+    lv = p.state.vms[vm].libvirt_name
+    if lv is None:
+        raise UsageError(f"{vm} is an existing machine (vm-provider ssh): it has no console "
+                         "here", hint=f"lago.pyz ssh {vm}")
+    if virsh.domains(p.uri).get(lv) != "running":
+        raise UsageError(f"VM {vm} is not running", hint="start it: lago.pyz start " + vm)
+    return vm, virsh.console_argv(p.uri, lv)
+
+
 def service(cfg: Config, wd: WorkdirPaths, prefix: str, vm: str, name: str,
             action: str = "status", container: Optional[str] = None) -> Dict[str, Any]:
     """Ask for (or start, or stop) a service in a running VM. The guest's service manager is
     looked up on every call. Returns {"vm", "service", "manager", "state"} with the state
     after the action: "missing", "inactive" or "active"."""
+    from . import services
     if action not in services.ACTIONS:
         raise UsageError(f"service action must be one of {', '.join(services.ACTIONS)}")
     p = env.load(cfg, wd, prefix)

@@ -207,3 +207,22 @@ def test_status_is_a_read_only_path():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_verbs_call_the_operations_not_the_tools():
+    """commands/ parse, call the operations and format: no tool module (virsh, ssh, qemu-img,
+    libguestfs, ip) and no day-2 internals. runner is used for one thing only, handing the
+    terminal over (exec) to ssh or the console."""
+    tools = {"virsh", "qemu_img", "guestfs", "guestfish", "ssh", "iproute", "openssl",
+             "isoimage", "day2", "subprocess"}
+    bad = []
+    for path, tree in sources():
+        if os.sep + "commands" + os.sep not in path:
+            continue
+        names = set(_relative_imports(tree)) | set(imported(tree))
+        bad += [f"{os.path.basename(path)} imports {m}" for m in sorted(names & tools)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id == "runner" and node.attr != "exec_replace":
+                bad.append(f"{os.path.basename(path)}: runner.{node.attr}")
+    assert bad == []
