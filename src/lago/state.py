@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .fsutil import read_json, write_json
 from .paths import PrefixPaths
@@ -29,32 +29,56 @@ from .model import Env
 VERSION = 1
 
 
-def _split(cls: type, data: Dict[str, Any]) -> tuple:
-    """(the keys that are fields of ``cls``, the others) of ``data``."""
-    names = {f.name for f in fields(cls)} - {"extra"}
-    return ({k: v for k, v in data.items() if k in names},
-            {k: v for k, v in data.items() if k not in names})
+class _Record:
+    """One JSON object of state.json: its keys as fields, keys this version does not know in
+    ``extra``; the fields named in OMITTED_IF_NONE are written only when they have a value."""
+
+    OMITTED_IF_NONE: Tuple[str, ...] = ()
+    extra: Dict[str, Any]
+
+    def to_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name in ("extra", "has_ssh_key") or (
+                    value is None and f.name in self.OMITTED_IF_NONE):
+                continue
+            out[f.name] = _plain(value)
+        return {**out, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> Any:
+        names = {f.name for f in fields(cls)} - {"extra", "has_ssh_key"}  # type: ignore
+        known = cls._typed({k: v for k, v in data.items() if k in names})
+        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+
+    @classmethod
+    def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
+        """``known`` with its nested objects as records."""
+        return known
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
-class NicState:
+class NicState(_Record):
     net: str
     ip: Optional[str]
     mac: Optional[str]
     dev: str
     extra: Dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> Dict[str, Any]:
-        return {"net": self.net, "ip": self.ip, "mac": self.mac, "dev": self.dev, **self.extra}
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "NicState":
-        known, extra = _split(cls, data)
-        return cls(**known, extra=extra)
-
 
 @dataclass
-class DiskState:
+class DiskState(_Record):
     name: str
     dev: str
     path: str
@@ -63,18 +87,11 @@ class DiskState:
     base_format: Optional[str] = None
     extra: Dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> Dict[str, Any]:
-        return {"name": self.name, "dev": self.dev, "path": self.path, "format": self.format,
-                "base": self.base, "base_format": self.base_format, **self.extra}
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "DiskState":
-        known, extra = _split(cls, data)
-        return cls(**known, extra=extra)
-
 
 @dataclass
-class NetState:
+class NetState(_Record):
+    OMITTED_IF_NONE = ("own_bridge",)
+
     subnet: str
     gw: str
     type: str
@@ -84,85 +101,62 @@ class NetState:
     own_bridge: Optional[bool] = None  # None: a prefix from before lago made bridges itself
     extra: Dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> Dict[str, Any]:
-        out = {"subnet": self.subnet, "gw": self.gw, "type": self.type,
-               "libvirt_name": self.libvirt_name, "bridge": self.bridge, "dhcp": self.dhcp}
-        if self.own_bridge is not None:
-            out["own_bridge"] = self.own_bridge
-        return {**out, **self.extra}
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "NetState":
-        known, extra = _split(cls, data)
-        return cls(**known, extra=extra)
-
 
 @dataclass
-class VmState:
+class VmState(_Record):
+    OMITTED_IF_NONE = ("provider", "seed")
+
     libvirt_name: Optional[str]  # None for a vm-provider ssh machine
     ip: Optional[str]
     management_net: str
     nics: List[NicState]
     disks: List[DiskState] = field(default_factory=list)
     provider: Optional[str] = None  # "ssh": an existing machine lago neither starts nor stops
-    seed: Optional[str] = None
+    seed: Optional[str] = None  # its cloud-init seed ISO
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def external(self) -> bool:
         return self.provider == "ssh"
 
-    def to_dict(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"libvirt_name": self.libvirt_name, "ip": self.ip,
-                               "management_net": self.management_net,
-                               "nics": [n.to_dict() for n in self.nics],
-                               "disks": [d.to_dict() for d in self.disks]}
-        if self.provider is not None:
-            out["provider"] = self.provider
-        if self.seed is not None:
-            out["seed"] = self.seed
-        return {**out, **self.extra}
-
     @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "VmState":
-        known, extra = _split(cls, data)
-        known["nics"] = [NicState.from_dict(n) for n in known["nics"]]
-        known["disks"] = [DiskState.from_dict(d) for d in known.get("disks", [])]
-        return cls(**known, extra=extra)
+    def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
+        return {**known, "nics": [NicState.from_dict(n) for n in known["nics"]],
+                "disks": [DiskState.from_dict(d) for d in known.get("disks", [])]}
 
 
 @dataclass
-class State:
+class State(_Record):
+    OMITTED_IF_NONE = ("snapshots",)
+
+    version: int
     uuid: str
     env_file: str
     domain_type: str
+    ssh_key: Optional[str]  # the --ssh-key the env was made with
     nets: Dict[str, NetState]
     vms: Dict[str, VmState]
-    ssh_key: Optional[str] = None  # the --ssh-key the env was made with
     # Snapshots in snapshots.py's schema; None until the first one is taken.
     snapshots: Optional[Dict[str, Dict[str, Any]]] = None
-    version: int = VERSION
     has_ssh_key: bool = field(default=True, compare=False)  # False: an older prefix's state
     extra: Dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"version": self.version, "uuid": self.uuid,
-                               "env_file": self.env_file, "domain_type": self.domain_type}
-        if self.has_ssh_key:
-            out["ssh_key"] = self.ssh_key
-        out["nets"] = {n: net.to_dict() for n, net in self.nets.items()}
-        out["vms"] = {n: vm.to_dict() for n, vm in self.vms.items()}
-        if self.snapshots is not None:
-            out["snapshots"] = self.snapshots
-        return {**out, **self.extra}
+        out = super().to_dict()
+        if not self.has_ssh_key:
+            del out["ssh_key"]
+        return out
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "State":
-        known, extra = _split(cls, data)
-        known.pop("has_ssh_key", None)
-        known["nets"] = {n: NetState.from_dict(v) for n, v in known["nets"].items()}
-        known["vms"] = vms_from_dict(known["vms"])
-        return cls(**known, has_ssh_key="ssh_key" in data, extra=extra)
+        st: State = super().from_dict({"version": VERSION, "ssh_key": None, **data})
+        st.has_ssh_key = "ssh_key" in data
+        return st
+
+    @classmethod
+    def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
+        return {**known, "nets": {n: NetState.from_dict(v) for n, v in known["nets"].items()},
+                "vms": vms_from_dict(known["vms"])}
 
     def libvirt_vms(self) -> Dict[str, VmState]:
         """The VMs that are libvirt domains (not vm-provider ssh machines)."""

@@ -184,29 +184,31 @@ def test_no_module_is_over_400_lines():
     assert long == {}
 
 
+def _loaded_after_importing(verbs, wanted):
+    """The modules of ``wanted`` (a Python expression on m) loaded by importing the verbs."""
+    code = ("import importlib, sys\n"
+            f"for verb in {tuple(verbs)!r}:\n"
+            "    importlib.import_module('lago.commands.' + verb)\n"
+            f"print(sorted(m for m in sys.modules if {wanted}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
+    return out.stdout.strip()
+
+
 def test_read_only_verbs_do_not_import_the_env_file_loader():
     """status, ssh and stop read a prefix's saved model: the YAML and env-file checking code
     (the envfile package, the vendored yaml) stay out of their start-up cost."""
-    code = ("import importlib, sys\n"
-            "for verb in ('status', 'ssh', 'lifecycle'):\n"
-            "    importlib.import_module('lago.commands.' + verb)\n"
-            "print(sorted(m for m in sys.modules if m.startswith('lago.envfile') or "
-            "m.split('.')[0] == 'yaml' or m == 'lago.create'))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded_after_importing(
+        ("status", "ssh", "lifecycle"),
+        "m.startswith('lago.envfile') or m.split('.')[0] == 'yaml' or m == 'lago.create'") == "[]"
 
 
 def test_status_is_a_read_only_path():
     """status reads the saved state and asks libvirt once (envstatus.py): it imports neither
     the orchestrator (env.py, with its lock, undo and parallel steps) nor ssh."""
-    code = ("import importlib, sys\n"
-            "importlib.import_module('lago.commands.status')\n"
-            "print(sorted(m for m in sys.modules if m in ('lago.env', 'lago.create', "
-            "'lago.ssh', 'lago.parallel', 'lago.undo', 'lago.xmlgen')))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded_after_importing(
+        ("status",), "m in ('lago.env', 'lago.create', 'lago.ssh', 'lago.parallel', "
+                     "'lago.undo', 'lago.xmlgen')") == "[]"
 
 
 def test_verbs_call_the_operations_not_the_tools():
