@@ -20,9 +20,10 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import collect as collect_mod
-from . import config, create, day2, env, ops, readiness, services, virsh, workdir
+from . import config, create, day2, env, readiness, services, virsh, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
+from .prefix import Prefix
 from .state import State, VmState
 
 __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResult"]
@@ -126,6 +127,10 @@ class Env:
     def _prefix(self) -> env.Prefix:
         return env.load(self._cfg, self._wd, self.name)
 
+    def _verbs(self) -> Prefix:
+        """The env's lago.Prefix: every change goes through its methods."""
+        return Prefix.of(self._cfg, self._wd, self.name)
+
     @property
     def path(self) -> str:
         return self._wd.prefix(self.name).root
@@ -137,37 +142,37 @@ class Env:
 
     def start(self, vms: Optional[Sequence[str]] = None, wait: bool = True) -> Dict[str, Any]:
         """Networks, then the VMs (default: all) in parallel; wait for ssh unless told not."""
-        return ops.start(self._cfg, self._wd, self.name, vms, no_wait=not wait)
+        return self._verbs().start(vms, no_wait=not wait)
 
     def stop(self, vms: Optional[Sequence[str]] = None) -> List[str]:
         """Hard power-off; returns the VMs that were running."""
-        return ops.stop(self._cfg, self._wd, self.name, vms)
+        return self._verbs().stop(vms)
 
     def shutdown(self, vms: Optional[Sequence[str]] = None, reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
-        return ops.shutdown(self._cfg, self._wd, self.name, vms, reboot, timeout)
+        return self._verbs().shutdown(vms, reboot, timeout)
 
     def snapshot(self, name: str) -> Dict[str, Any]:
         """Snapshot every VM at one consistent point (running ones are paused meanwhile)."""
-        return ops.snapshot(self._cfg, self._wd, self.name, name)
+        return self._verbs().create_snapshots(name)
 
     def revert(self, name: str) -> Dict[str, Any]:
         """Every VM back to the snapshot, in the run state it had then."""
-        return ops.revert(self._cfg, self._wd, self.name, name)
+        return self._verbs().revert_snapshots(name)
 
     def snapshots(self) -> List[Dict[str, Any]]:
         return list(self.status()["snapshots"])
 
     def collect(self, output: str, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Each VM's ``artifacts`` into OUTPUT/VM/… (running VMs over ssh, stopped from disk)."""
-        return ops.collect(self._cfg, self._wd, self.name, output, vms)
+        return self._verbs().collect(output, vms)
 
     def deploy(self, vms: Optional[List[str]] = None) -> Dict[str, Any]:
-        return ops.deploy(self._cfg, self._wd, self.name, vms)
+        return self._verbs().deploy(vms)
 
     def destroy(self) -> None:
         """Remove the VMs, networks, leases and the prefix; this object is of no use after."""
-        ops.destroy(self._cfg, self._wd, self.name)
+        self._verbs().destroy()
 
     # -- its parts -------------------------------------------------------------------------
     def vms(self) -> List["VM"]:
@@ -275,7 +280,7 @@ class VM:
         the env file gives one, succeeds); returns the seconds waited.
         lago.Timeout after ``timeout`` s (default: the boot_timeout setting)."""
         prefix = self._prefix()
-        ops.require_running(prefix, self.name)
+        day2.require_running(prefix, self.name)
         if timeout is not None:
             prefix.cfg = dataclasses.replace(prefix.cfg, boot_timeout=float(timeout))
         return float(readiness.wait_ready(prefix, [self.name])[self.name])
@@ -323,9 +328,7 @@ class Service:
         return f"<lago.Service {self.name} on {self.vm.name}>"
 
     def _do(self, action: str) -> Dict[str, Any]:
-        e = self.vm.env
-        return ops.service(e._cfg, e._wd, e.name, self.vm.name, self.name, action,
-                           self.container)
+        return self.vm.env._verbs().service(self.vm.name, self.name, action, self.container)
 
     def state(self) -> str:
         """'missing', 'inactive' or 'active'."""

@@ -50,6 +50,15 @@ def target(prefix: Prefix, vm: str) -> ssh.Target:
     return t
 
 
+def require_running(prefix: Prefix, vm: str) -> None:
+    """UsageError unless the VM runs (a vm-provider ssh machine is reached or not at all)."""
+    if prefix.state.vms[vm].external:
+        return
+    lv_state = virsh.domains(prefix.uri).get(str(prefix.state.vms[vm].libvirt_name), "undefined")
+    if lv_state != "running":
+        raise UsageError(f"VM {vm} is {lv_state}", hint=f"start it: lago.pyz start {vm}")
+
+
 def close_masters(prefix: Prefix) -> None:
     """Close every VM's master connection (the guests' side of them is gone, e.g. revert)."""
     for vm in prefix.state.vms:

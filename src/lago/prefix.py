@@ -6,9 +6,9 @@
     prefix.start()                      # networks, VMs, and wait until each answers ssh
     prefix.virt_env.get_vms()["vm0"].ssh(["hostname"])
 
-The work is done by the operations the command line runs (create, env, ops, snapshots,
-day2), on the same files: a prefix made here is a prefix ``lago.pyz -w DIR -P NAME`` knows,
-and the other way round. Settings (lease directory, subnet pool, libvirt URL ...) come from
+The verbs of the command line are this class's methods (running.py, mixed in): the command
+line opens a prefix with ``Prefix.of(cfg, workdir, name)`` and calls them, so a prefix made
+here is a prefix ``lago.pyz -w DIR -P NAME`` knows, and the other way round. Settings (lease directory, subnet pool, libvirt URL ...) come from
 the config files and ``LAGO_*`` variables, as for the command line.
 """
 from __future__ import annotations
@@ -21,11 +21,12 @@ import shutil
 import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import config, ops, state
+from . import config, state
 from . import env as envmod
 from .errors import NotFound, UsageError
 from .fsutil import read_json, unlink_if_present, write_atomic, write_json
 from .paths import Paths, PrefixPaths, WorkdirPaths
+from .running import Running
 
 LOG = logging.getLogger("lago")
 
@@ -82,7 +83,7 @@ def _absolute_paths(conf: Dict[str, Any]) -> Dict[str, Any]:
     return conf
 
 
-class Prefix:
+class Prefix(Running):
     """A prefix is a directory that will contain all the data needed to set up the env."""
 
     def __init__(self, prefix: str) -> None:
@@ -91,6 +92,7 @@ class Prefix:
         self._virt_env: Any = None
         self._metadata: Optional[Dict[str, Any]] = None
         self._config: Optional[config.Config] = None
+        self._wd: Optional[WorkdirPaths] = None  # set by of(): opened by the command line
 
     def __repr__(self) -> str:
         return f"<lago.Prefix {self._prefix}>"
@@ -102,10 +104,25 @@ class Prefix:
             _logging()
         return self._config
 
+    @classmethod
+    def of(cls, cfg: config.Config, wd: WorkdirPaths, name: str) -> "Prefix":
+        """The existing prefix ``name`` (or the current one) of workdir ``wd``, with the
+        config ``cfg``: how the command line and lago.init/load/up open one."""
+        from . import workdir
+        prefix = cls(workdir.existing(wd, name).root)
+        prefix._config, prefix._wd = cfg, wd
+        return prefix
+
     def _ops(self) -> Tuple[config.Config, WorkdirPaths, str]:
-        """(config, workdir, prefix name): the arguments the operations (ops.py) take."""
-        return (self._cfg(), WorkdirPaths(os.path.dirname(self._prefix)),
+        """(config, workdir, prefix name): the arguments the orchestrator (env.py) takes."""
+        return (self._cfg(), self._wd or WorkdirPaths(os.path.dirname(self._prefix)),
                 os.path.basename(self._prefix))
+
+    def _made(self) -> None:
+        """A prefix a script opened by its path must have been made by virt_conf (said in
+        the API's words); one the command line opened is checked by the orchestrator."""
+        if self._wd is None:
+            self._loaded()
 
     def _env_prefix(self) -> envmod.Prefix:
         return envmod.Prefix(self._cfg(), PrefixPaths(self._prefix))
@@ -231,25 +248,18 @@ class Prefix:
         from . import addressing
         return addressing.plan(conf, uuid, addressing.all_subnets(conf, leased))
 
-    # -- running it ----------------------------------------------------------------------------
-    def start(self, vm_names: Optional[Sequence[str]] = None) -> None:
+    # -- running it (the verbs are running.Running's) ----------------------------------------
+    def start(self, vm_names: Optional[Sequence[str]] = None,
+              no_wait: bool = False) -> Dict[str, Any]:
         """Start the networks and VMs (all, or ``vm_names``) and wait until each answers ssh
         with the env's key."""
-        self._loaded()
-        ops.start(*self._ops(), vm_names)
+        self._made()
+        return super().start(vm_names, no_wait)
 
-    def stop(self, vm_names: Optional[Sequence[str]] = None) -> None:
+    def stop(self, vm_names: Optional[Sequence[str]] = None) -> List[str]:
         """Power the VMs (all, or ``vm_names``) off; the networks go down with the last."""
-        self._loaded()
-        ops.stop(*self._ops(), vm_names)
-
-    def create_snapshots(self, name: str) -> None:
-        """One snapshot ``name`` of every VM, at one consistent point."""
-        ops.snapshot(*self._ops(), name)
-
-    def revert_snapshots(self, name: str) -> None:
-        """Every VM back to snapshot ``name``, in the run state it had then."""
-        ops.revert(*self._ops(), name)
+        self._made()
+        return super().stop(vm_names)
 
     def cleanup(self) -> None:
         """Stop everything of the env, remove its VMs, networks and bridges from the host,

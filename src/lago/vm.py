@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, ops, virsh
+from . import day2, virsh
 from . import env as envmod
 from .errors import NotFound, UsageError
 from .fsutil import write_json
@@ -52,7 +52,7 @@ class _Service:
         return f"<lago service {self._name} on {self._vm.name()}>"
 
     def _do(self, action: str) -> int:
-        result = ops.service(*self._vm._env.prefix._ops(), self._vm.name(), self._name, action)
+        result = self._vm._env.prefix.service(self._vm.name(), self._name, action)
         return _STATES[result["state"]]
 
     @classmethod
@@ -193,7 +193,7 @@ class VM:
     # -- in the guest --------------------------------------------------------------------------
     def _channel(self) -> SSHChannel:
         p = self._prefix()
-        ops.require_running(p, self.name())
+        day2.require_running(p, self.name())
         return SSHChannel(day2.target(p, self.name()))
 
     def ssh(self, command: Sequence[str], data: Optional[str] = None,
@@ -234,7 +234,7 @@ class VM:
 
         from . import readiness
         p = self._prefix()
-        ops.require_running(p, self.name())
+        day2.require_running(p, self.name())
         p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(max(connect_retries, 1)))
         readiness.wait_ready(p, [self.name()])
 
@@ -254,7 +254,7 @@ class VM:
 
     def service(self, name: str) -> _Service:
         from .services import check_name
-        ops.require_running(self._prefix(), self.name())
+        day2.require_running(self._prefix(), self.name())
         return _Service(self, check_name(name))
 
     def guest_agent(self) -> _Service:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import console, ops, runner
+from .. import console, runner
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -17,7 +18,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _console(ctx: Context, args: argparse.Namespace) -> int:
-    vm, argv = ops.console_argv(ctx.cfg, ctx.workdir, ctx.prefix, args.vm)
+    vm, argv = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).console_argv(args.vm)
     if args.wait is None:
         sys.stdout.flush()
         runner.exec_replace(argv)  # the terminal is the console's until Ctrl-]

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import List, Optional, Tuple
 
-from .. import ops, runner
+from .. import runner
 from ..errors import UsageError
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -35,7 +36,8 @@ def split_command(script: Optional[str], words: List[str]) -> Tuple[Optional[str
 def run(ctx: Context, args: argparse.Namespace) -> int:
     script, command = split_command(args.script, list(args.command))
     tty = not command and not script and sys.stdin.isatty()
-    argv, cwd = ops.ssh_session(ctx.cfg, ctx.workdir, ctx.prefix, args.vm, command, script, tty)
+    argv, cwd = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).ssh_session(args.vm, command,
+                                                                       script, tty)
     sys.stdout.flush()
     sys.stderr.flush()
     # Hand the terminal (and the exit code) straight to ssh.
