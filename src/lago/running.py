@@ -105,6 +105,22 @@ class Running:
             pass  # best effort: a half-made prefix has none
         return env.destroy(*self._ops())
 
+    def export(self, output: str, standalone: bool = False, bundle: bool = False,
+               vms: Optional[List[str]] = None, compress: bool = False,
+               env_name: Optional[str] = None) -> Dict[str, Any]:
+        """The stopped VMs' disks and an env file init accepts, into ``output`` (see
+        export.export); {"env_file", "disks": {file: sha256}, "standalone", "bundle"}."""
+        from . import export as export_mod
+        name = export_mod.ENV_FILE if env_name is None else env_name
+        result: Dict[str, Any] = self._change(lambda p, undo: export_mod.export(
+            p, output, standalone, bundle, vms=vms, compress=compress, env_name=name))
+        return result
+
+    def inventory_facts(self) -> Dict[str, Any]:
+        """What the ansible inventory, ssh_config and hosts lines are made of (inventory.py)."""
+        from . import inventory
+        return inventory.facts(self._engine())
+
     # -- a VM's guest ------------------------------------------------------------------------
     def copy_to(self, vm: str, src: str, dst: str) -> Dict[str, Any]:
         """Copy a host file or directory into a VM (over ssh); {"src", "dst", ...}."""
