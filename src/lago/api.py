@@ -7,8 +7,8 @@
     vm = env.vm("web")
     assert vm.ssh(["hostname"]).stdout.strip() == "web"
 
-The command line runs the same operations (``ops``, ``day2``, ``collect``). The objects hold
-only names: every call reads the prefix's files and asks libvirt or the guest again, so what
+An Env's verbs are its ``lago.Prefix``'s methods, the ones the command line calls; a VM's
+ssh and copies are day2's, as for ``lago.pyz ssh``. The objects hold only names: every call reads the prefix's files and asks libvirt or the guest again, so what
 the command line changes is seen by the next call, and the other way round. Errors are the
 typed exceptions of ``lago.errors`` that the command line turns into exit codes.
 """

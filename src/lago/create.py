@@ -19,9 +19,11 @@ import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import (addressing, bundle, cpu, day2, events, guestfs, host, iproute, leases, model,
-               parallel, provision, qemu_img, readiness, ssh, state, templates, virsh, workdir)
+               networks, parallel, provision, qemu_img, readiness, ssh, state, templates, virsh,
+               workdir)
 from .config import Config
-from .env import LOG, Prefix, require_host_bridges, transaction
+from .env import LOG, Prefix, transaction
+from .networks import require_host_bridges
 from .envfile import DEFAULT_USER_VAR, load_env
 from .errors import UsageError
 from .fsutil import unlink_if_present, write_atomic
@@ -231,7 +233,7 @@ def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
             with step("Initialize environment %s", prefix.paths.name):
                 draft = _reserve(prefix, env, undo, user_key)
                 # The networks start while the disks are made and the guests provisioned.
-                with parallel.alongside(lambda: prefix.ensure_networks(undo, {})):
+                with parallel.alongside(lambda: networks.ensure_all(prefix, undo, {})):
                     _build(prefix, env, undo, draft)
             # So start() need not ask the host: nothing of this env but its networks exists.
             known = ({}, {net.libvirt_name: True for net in draft.nets.values()})

@@ -1,21 +1,22 @@
-"""The orchestrator, for an env that exists: start, stop, shutdown, destroy, status.
+"""The orchestrator, for an env that exists: start, stop, shutdown, destroy.
 
 With create.py (which makes an env: up, init, validate) this is the only place that knows
 the order of operations. It composes the leaf modules (leases, addressing, xmlgen, virsh,
-iproute, ssh) and records an undo step for everything it creates, so a failure part way leaves
-the host as it found it (the prefix's log is kept).
+iproute, ssh) and networks.py (an env's libvirt networks), and records an undo step for
+everything it creates, so a failure part way leaves the host as it found it (the prefix's log
+is kept).
 """
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import os
 import shutil
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import addressing, cpu, events, host, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
+from . import (addressing, cpu, events, host, iproute, leases, model, networks, parallel, state,
+               virsh, workdir, xmlgen)
 from .config import Config
 from .errors import CommandFailed, ExternalError, NotFound, UsageError
 from .fsutil import flocked, unlink_if_present
@@ -126,7 +127,7 @@ class Prefix:
         started = [vm for vm in names if defined.get(st.vms[vm].libvirt_name) != "running"]
         undefined = [vm for vm in started if st.vms[vm].libvirt_name not in defined]
         # libvirt checks a domain's network when it starts, not when it is defined.
-        with parallel.alongside(lambda: self.ensure_networks(undo, defined_nets)):
+        with parallel.alongside(lambda: networks.ensure_all(self, undo, defined_nets)):
             parallel.each(undefined, lambda vm: self._define(vm, undo))
 
         def boot(vm: str) -> None:
@@ -134,44 +135,6 @@ class Prefix:
                 self._boot(vm, defined, undo)
         parallel.each(started, boot)
         return started
-
-    def ensure_networks(self, undo: Undo, defined_nets: Optional[Dict[str, bool]] = None) -> None:
-        """Define and start every network of the env that is not up (``defined_nets``: the
-        host's networks, when the caller has just listed them)."""
-        if defined_nets is None:
-            defined_nets = virsh.networks(self.uri)
-        for name, net in self.state.nets.items():
-            if defined_nets.get(net.libvirt_name) and net.type != "bridge":
-                continue  # up (a bridge net also needs its host bridge: looked at below)
-            with step("Start network %s (%s)", name, net.subnet, phase="network"):
-                self._ensure_network(name, net, defined_nets, undo)
-
-    def _ensure_network(self, name: str, net: state.NetState, defined: Dict[str, bool],
-                        undo: Undo) -> None:
-        lv = net.libvirt_name
-        if net.type == "bridge":
-            self._ensure_bridge(name, net, undo)
-        if lv not in defined:
-            undo.push(f"undefine network {lv}", lambda: virsh.net_undefine(self.uri, lv))
-            undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
-            virsh.net_define_start(self.uri, self._network_xml(name, net), lv)
-        elif not defined[lv]:
-            undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
-            virsh.net_start(self.uri, lv)
-
-    def _ensure_bridge(self, name: str, net: state.NetState, undo: Undo) -> None:
-        """A bridge net rides on a host bridge: lago's own (made here, removed with the env)
-        or an existing one the env file names (never created or removed by lago)."""
-        bridge = net.bridge
-        if not net.own_bridge:
-            require_host_bridges({name: bridge})
-            return
-        if bridge in iproute.link_names():
-            return
-        prefixlen = ipaddress.IPv4Network(net.subnet).prefixlen
-        # Pushed first: add_bridge is three commands and may fail after the link exists.
-        undo.push(f"remove bridge {bridge}", lambda: iproute.delete_link(bridge))
-        iproute.add_bridge(bridge, f"{net.gw}/{prefixlen}", self.env.nets[name].mtu)
 
     def _define(self, vm: str, undo: Undo) -> None:
         lv = self.state.vms[vm].libvirt_name
@@ -201,21 +164,6 @@ class Prefix:
                     hint="QEMU runs as an unprivileged user: keep the workdir under directories "
                          "others can enter (chmod o+x), or set user/group in qemu.conf") from exc
             raise
-
-    def _network_xml(self, name: str, net: state.NetState) -> str:
-        st, env = self.state, self.env
-        hosts = []
-        for vm, info in st.libvirt_vms().items():
-            label = addressing.host_label(vm)
-            for nic in info.nics:
-                if nic.net == name:
-                    primary = nic.ip == info.ip and nic.net == info.management_net
-                    hosts.append({"mac": nic.mac, "ip": nic.ip,
-                                  "name": label if primary else f"{label}-{nic.dev}"})
-        spec_net = env.nets[name]
-        return xmlgen.network_xml(net.libvirt_name, net.bridge, net.type, net.subnet,
-                                  net.gw, net.dhcp, hosts, spec_net.dns_domain_name,
-                                  addressing.dns_hosts(env, st.vms), spec_net.mtu)
 
     def _domain_xml(self, vm: str) -> str:
         st, dom = self.state, self.env.domains[vm]
@@ -351,18 +299,6 @@ def transaction(prefix: Prefix) -> Iterator[Undo]:
             LOG.debug("command failed", exc_info=True)
             undo.rollback()
             raise
-
-
-def require_host_bridges(bridges: Dict[str, str]) -> None:
-    """Every existing host bridge an env's nets name ({net: bridge}) is there: lago never
-    creates those. Checked by up/init before anything is made, and again by start."""
-    if not bridges:
-        return
-    links = iproute.link_names()
-    for name, bridge in bridges.items():
-        if bridge not in links:
-            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
-                             hint="create it first, or drop 'bridge:' to let lago make one")
 
 
 def change(cfg: Config, wd: WorkdirPaths, prefix_name: str,

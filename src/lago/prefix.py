@@ -193,7 +193,7 @@ class Prefix(Running):
         provisioning. ``template_repo``/``template_store``: a repo index (path or URL) and a
         store directory for ``type: template`` disks (default: the configured ones). Checked
         completely before anything is made; a failure removes what this call made."""
-        from . import create, envfile, host, templates
+        from . import create, envfile, host, networks, templates
         p = self._env_prefix()
         if state.read_uuid(p.paths) is None:
             raise PrefixError(f"{self._prefix} is not initialized", hint="call initialize()")
@@ -214,8 +214,8 @@ class Prefix(Running):
         model = envfile.load_env(initfile, {"LAGO_PREFIX_PATH": self._prefix,
                                          "LAGO_WORKDIR_PATH": os.path.dirname(self._prefix),
                                          "LAGO_INITFILE_PATH": os.getcwd()})
-        envmod.require_host_bridges({n: net.bridge for n, net in model.nets.items()
-                                     if net.bridge})
+        networks.require_host_bridges({n: net.bridge for n, net in model.nets.items()
+                                       if net.bridge})
         templates.resolve(model, store, repo)
         with envmod.transaction(p) as undo:
             uuid = state.read_uuid(p.paths) or ""

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any, Dict, List
 
-from . import day2, parallel, state, virsh
+from . import day2, networks, parallel, state, virsh
 from .env import Prefix
 from .errors import ExternalError, NotFound, UsageError
 from .log import step
@@ -132,7 +132,7 @@ def revert(prefix: Prefix, name: str, undo: Undo) -> Dict[str, Any]:
     t0 = time.monotonic()
     if live:
         # A VM coming back running needs its networks; they go down when the last VM stops.
-        prefix.ensure_networks(undo)
+        networks.ensure_all(prefix, undo)
 
     def back(vm: str) -> None:
         with step("Revert %s to %s", vm, name):

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from . import addressing, state, virsh
+from . import addressing, networks, state, virsh
 from . import env as envmod
 from .errors import UsageError
 from .paths import PrefixPaths
@@ -258,8 +258,8 @@ class Network:
         p = self._env.prefix._loaded()
         with envmod.transaction(p) as undo:
             # The orchestrator's own step, so the network is the one 'start' would make.
-            p._ensure_network(self.name(), p.state.nets[self.name()],
-                              virsh.networks(self._uri()), undo)
+            networks.ensure(p, self.name(), p.state.nets[self.name()],
+                            virsh.networks(self._uri()), undo)
 
     def stop(self) -> None:
         virsh.net_destroy(self._uri(), self._libvirt_name())

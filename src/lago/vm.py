@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, virsh
+from . import day2, networks, virsh
 from . import env as envmod
 from .errors import NotFound, UsageError
 from .fsutil import write_json
@@ -178,7 +178,7 @@ class VM:
         if name not in virsh.snapshot_names(self._uri(), self._libvirt_name()):
             raise NotFound(f"VM {self.name()} has no snapshot '{name}'")
         with envmod.transaction(p) as undo:
-            p.ensure_networks(undo)
+            networks.ensure_all(p, undo)
             virsh.snapshot_revert(self._uri(), self._libvirt_name(), name)
             # The guest no longer knows the ssh connections made after the snapshot.
             day2.close_masters(p)
