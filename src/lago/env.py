@@ -2,9 +2,9 @@
 
 With create.py (which makes an env: up, init, validate) this is the only place that knows
 the order of operations. It composes the leaf modules (leases, addressing, xmlgen, virsh,
-iproute, ssh) and networks.py (an env's libvirt networks), and records an undo step for
-everything it creates, so a failure part way leaves the host as it found it (the prefix's log
-is kept).
+iproute, ssh), networks.py and domains.py (an env's libvirt networks and domains), and
+records an undo step for everything it creates, so a failure part way leaves the host as it
+found it (the prefix's log is kept).
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import shutil
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import (addressing, cpu, events, host, iproute, leases, model, networks, parallel, state,
-               virsh, workdir, xmlgen)
+from . import (addressing, domains, iproute, leases, model, networks, parallel, state, virsh,
+               workdir)
 from .config import Config
-from .errors import CommandFailed, ExternalError, NotFound, UsageError
+from .errors import NotFound, UsageError
 from .fsutil import flocked, unlink_if_present
 from .log import attach_file, step
 from .paths import PrefixPaths, WorkdirPaths
@@ -128,59 +128,13 @@ class Prefix:
         undefined = [vm for vm in started if st.vms[vm].libvirt_name not in defined]
         # libvirt checks a domain's network when it starts, not when it is defined.
         with parallel.alongside(lambda: networks.ensure_all(self, undo, defined_nets)):
-            parallel.each(undefined, lambda vm: self._define(vm, undo))
+            parallel.each(undefined, lambda vm: domains.define(self, vm, undo))
 
         def boot(vm: str) -> None:
             with step("Start VM %s", vm):
-                self._boot(vm, defined, undo)
+                domains.boot(self, vm, defined, undo)
         parallel.each(started, boot)
         return started
-
-    def _define(self, vm: str, undo: Undo) -> None:
-        lv = self.state.vms[vm].libvirt_name
-        undo.push(f"undefine domain {lv}", lambda: virsh.undefine(self.uri, lv))
-        with events.timed("define", vm):
-            virsh.define(self.uri, self._domain_xml(vm))
-
-    def _boot(self, vm: str, defined: Dict[str, str], undo: Undo) -> None:
-        """Power on (or resume) a defined VM."""
-        lv = self.state.vms[vm].libvirt_name
-        if defined.get(lv) == "paused":
-            # Left paused by an interrupted snapshot: its memory is intact, so go on running.
-            with events.timed("boot", vm):
-                virsh.resume(self.uri, lv)
-            return
-        if defined.get(lv, "shut off") == "shut off":
-            # Only a VM this run powers on is powered off by the rollback: a paused one (a
-            # killed snapshot) fails to start and must keep its memory.
-            undo.push(f"stop domain {lv}", lambda: virsh.destroy(self.uri, lv))
-        try:
-            with events.timed("boot", vm):
-                virsh.start(self.uri, lv)
-        except CommandFailed as exc:
-            if "Cannot access storage file" in exc.stderr and "Permission denied" in exc.stderr:
-                raise ExternalError(
-                    f"{vm}: QEMU may not read its disk under {self.paths.images}",
-                    hint="QEMU runs as an unprivileged user: keep the workdir under directories "
-                         "others can enter (chmod o+x), or set user/group in qemu.conf") from exc
-            raise
-
-    def _domain_xml(self, vm: str) -> str:
-        st, dom = self.state, self.env.domains[vm]
-        info, nets, boot = st.vms[vm], st.nets, dom.boot
-        return xmlgen.domain_xml(
-            name=info.libvirt_name, vm=vm, domain_type=st.domain_type,
-            arch=os.uname().machine, memory_mib=dom.memory, vcpu=dom.vcpu,
-            disks=[{"path": d.path, "format": d.format, "dev": d.dev} for d in info.disks],
-            nics=[{"network": nets[n.net].libvirt_name, "mac": n.mac,
-                   "mtu": self.env.nets[n.net].mtu} for n in info.nics],
-            kernel=boot.kernel if boot else None, initrd=boot.initrd if boot else None,
-            cmdline=boot.cmdline if boot else None, seed=info.seed,
-            console_log=os.path.join(self.paths.logs, f"{vm}.console.log"),
-            prefix=self.paths.root, uuid=st.uuid,
-            cpu=cpu.element(cpu_model=dom.cpu_model, cpu_custom=dom.cpu_custom, nested=dom.nested,
-                            vcpu=dom.vcpu, domain_type=st.domain_type,
-                            host=host.cpu_facts()))
 
     # -- stop / destroy --------------------------------------------------------------------
     def stop(self, vms: Optional[Sequence[str]]) -> List[str]:

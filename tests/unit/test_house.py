@@ -8,10 +8,10 @@ The layers, top down:
   utils.py, brctl.py, constants.py; our own API (api.py: lago.init/load/up) over the same
   Prefix. Nothing below imports it.
 - orchestration: create.py (up, init, validate), env.py (an existing env: start, stop,
-  destroy, under the lock, with undo), networks.py, day2.py and the steps they compose
-  (provision, snapshots, collect, export, templates, store, readiness ...); they return data.
-  status is apart, read only: envstatus.py reads the saved state (state.py, typed) and asks
-  virsh once.
+  destroy, under the lock, with undo), networks.py, domains.py, day2.py and the steps they
+  compose (provision, snapshots, collect, export, templates, store, readiness ...); they
+  return data. status is apart, read only: envstatus.py reads the saved state (state.py,
+  typed) and asks virsh once.
 - pure logic, no processes: model.py, the envfile package (env file → model, located
   problems), xmlgen.py, addressing.py, netconfig.py, cloudinit.py, cpu.py, inventory.py,
   safe.py, paths.py; leases.py keeps the host-wide lease files.
