@@ -20,7 +20,7 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import collect as collect_mod
-from . import config, create, day2, env, readiness, services, virsh, workdir
+from . import config, day2, env, readiness, services, virsh, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
 from .prefix import Prefix
@@ -72,8 +72,8 @@ def init(envfile: str, workdir: Optional[str] = None, prefix: Optional[str] = No
     images as they are (no sysprep or cloud-init)."""
     cfg = _settings(workdir, settings)
     wd = _find(cfg)
-    name = create.init(cfg, wd, _prefix_name(prefix), envfile, ssh_key=ssh_key,
-                    skip_bootstrap=skip_bootstrap)
+    name = Prefix.create(cfg, wd, _prefix_name(prefix), envfile, ssh_key=ssh_key,
+                         skip_bootstrap=skip_bootstrap)
     return Env(cfg, wd, name)
 
 
@@ -84,8 +84,8 @@ def up(envfile: str, workdir: Optional[str] = None, prefix: Optional[str] = None
     answers ssh (unless ``wait=False``); a new environment runs its deploy scripts."""
     cfg = _settings(workdir, settings)
     wd = _find(cfg)
-    result = create.up(cfg, wd, _prefix_name(prefix), envfile, no_wait=not wait, ssh_key=ssh_key,
-                    skip_bootstrap=skip_bootstrap)
+    result = Prefix.up(cfg, wd, _prefix_name(prefix), envfile, no_wait=not wait,
+                       ssh_key=ssh_key, skip_bootstrap=skip_bootstrap)
     return Env(cfg, wd, result["prefix"])
 
 

@@ -1,10 +1,10 @@
 """The orchestrator, for an env that exists: start, stop, shutdown, destroy.
 
-With create.py (which makes an env: up, init, validate) this is the only place that knows
-the order of operations. It composes the leaf modules (leases, addressing, xmlgen, virsh,
-iproute, ssh), networks.py and domains.py (an env's libvirt networks and domains), and
-records an undo step for everything it creates, so a failure part way leaves the host as it
-found it (the prefix's log is kept).
+It holds the order of operations (networks before VMs), the prefix lock and the rollback;
+lago.Prefix's up and create (prefix.py) make an env from create.py's steps the same way. It
+composes the leaf modules (leases, addressing, virsh, iproute, ssh), networks.py and
+domains.py (an env's libvirt networks and domains), and records an undo step for everything
+it creates, so a failure part way leaves the host as it found it (the prefix's log is kept).
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from . import config, state
 from . import env as envmod
 from .errors import NotFound, UsageError
-from .fsutil import read_json, unlink_if_present, write_atomic, write_json
+from .fsutil import read_json, write_atomic, write_json
 from .paths import Paths, PrefixPaths, WorkdirPaths
 from .running import Running
 
@@ -226,7 +226,7 @@ class Prefix(Running):
                 "domain_type": host.domain_type(cfg.domain_type),
                 **self._plan(model, uuid, subnets)})
             p.loaded(draft, model)
-            create._build(p, model, undo, draft)
+            create.build(p, model, undo, draft)
         self._virt_env = None
 
     def _allocate_subnets(self, conf: Any) -> List[Any]:
@@ -248,6 +248,79 @@ class Prefix(Running):
         from . import addressing
         return addressing.plan(conf, uuid, addressing.all_subnets(conf, leased))
 
+    # -- making an env from an env file (the up, init and validate verbs) ------------------------
+    @classmethod
+    def up(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
+           no_wait: bool = False, ssh_key: Optional[str] = None,
+           skip_bootstrap: bool = False) -> Dict[str, Any]:
+        """init (if needed) + start + wait, then the deploy scripts when this call created
+        the env.
+
+        Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
+        "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script
+        leaves the env up (it is not rolled back) and raises ScriptFailed."""
+        from . import create, day2, events, networks, parallel, readiness
+        from .log import step
+        env, prefix, user_key = _new(cfg, wd, name, envfile, ssh_key, skip_bootstrap)
+        events.reset()
+        if (prefix.initialized and user_key is not None
+                and prefix.state.ssh_key != user_key.path):
+            raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
+                             f"--ssh-key {user_key.path}",
+                             hint="leave --ssh-key out to start it, or destroy it first")
+        with envmod.transaction(prefix) as undo:
+            # Asked under the lock: a concurrent up may have made the env while this one waited.
+            fresh, known = not prefix.initialized, None
+            if fresh:
+                with step("Initialize environment %s", prefix.paths.name):
+                    draft = create.reserve(prefix, env, undo, user_key)
+                    # The networks start while the disks are made and the guests provisioned.
+                    with parallel.alongside(lambda: networks.ensure_all(prefix, undo, {})):
+                        create.build(prefix, env, undo, draft)
+                # So start() need not ask the host: nothing of this env but its networks exists.
+                known = ({}, {net.libvirt_name: True for net in draft.nets.values()})
+            _set_current(wd, prefix, undo)
+            started = prefix.start(None, undo, known=known)
+            ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
+        result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
+        # Deploy scripts run once, when this up creates the env: re-running up must not repeat
+        # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
+        if fresh and not no_wait:
+            with envmod.transaction(prefix):
+                result["deployed"] = day2.deploy(prefix)
+        result["phases"] = events.times()
+        return result
+
+    @classmethod
+    def create(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
+               ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
+               skip_build: bool = False) -> str:
+        """`lago.pyz init`: make the env's prefix without starting anything; its name."""
+        from . import create
+        from .log import step
+        env, prefix, user_key = _new(cfg, wd, name, envfile, ssh_key, skip_bootstrap,
+                                     skip_build)
+        if prefix.initialized:
+            raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
+                             hint="use 'up' to start it, or 'destroy' it first")
+        with envmod.transaction(prefix) as undo:
+            with step("Initialize environment %s", prefix.paths.name):
+                create.initialize(prefix, env, undo, user_key)
+            _set_current(wd, prefix, undo)
+        return prefix.paths.name
+
+    @staticmethod
+    def validate(envfile: str, wd: WorkdirPaths, name: str,
+                 cfg: Optional[config.Config] = None) -> Any:
+        """The env file checked exactly as up/init check it (and its templates, given
+        ``cfg``); touches nothing. Returns the env model."""
+        from . import bundle, create, templates
+        env = create.load(wd, name, envfile, cfg)
+        bundle.check(env)
+        if cfg is not None:
+            templates.check(env, cfg.template_store, cfg.template_repo)
+        return env
+
     # -- running it (the verbs are running.Running's) ----------------------------------------
     def start(self, vm_names: Optional[Sequence[str]] = None,
               no_wait: bool = False) -> Dict[str, Any]:
@@ -261,27 +334,6 @@ class Prefix(Running):
         self._made()
         return super().stop(vm_names)
 
-    def cleanup(self) -> None:
-        """Stop everything of the env, remove its VMs, networks and bridges from the host,
-        release its subnets and mark the prefix uninitialized; its files stay (remove the
-        directory afterwards, or run ``lago.pyz doctor --fix``)."""
-        from . import day2
-        from .errors import LagoError
-        p = self._env_prefix()
-        with envmod.transaction(p):
-            # First say the prefix holds no env: a cleanup killed part way is then seen as
-            # abandoned (by doctor), not trusted.
-            unlink_if_present(p.paths.initialized)
-            try:
-                day2.close_masters(p)
-            except (LagoError, OSError):
-                pass  # best effort: a half-made prefix has none
-            p.remove_libvirt_objects()
-            uuid = state.read_uuid(p.paths)
-            if uuid:
-                self._release_subnets(uuid)
-        self._virt_env = None
-
     def _create_virt_env(self) -> Any:
         from .virt import VirtEnv
         return VirtEnv.from_prefix(self)
@@ -292,3 +344,35 @@ class Prefix(Running):
         if self._virt_env is None:
             self._virt_env = self._create_virt_env()
         return self._virt_env
+
+
+def _set_current(wd: WorkdirPaths, prefix: envmod.Prefix, undo: Any) -> None:
+    from . import workdir
+    if not os.path.lexists(wd.current):
+        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
+        workdir.set_current(wd, prefix.paths.name)
+
+
+def _new(cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
+         skip_build: bool = False) -> Tuple[Any, envmod.Prefix, Any]:
+    """(env model, the orchestrator's prefix, the --ssh-key checked): the env file and the key
+    validated, nothing on the host touched before this passes. ``skip_bootstrap``: every VM's
+    image is used as it is (``provision: none``); ``skip_build``: no disk build steps."""
+    from . import bundle, create, networks, templates, workdir
+    env = create.load(wd, name, envfile, cfg)
+    if skip_bootstrap:
+        for dom in env.domains.values():
+            dom.bootstrap, dom.provision = False, "none"
+    if skip_build:
+        for dom in env.domains.values():
+            for disk in dom.disks:
+                disk.build = []
+    user_key = create.UserKey(ssh_key) if ssh_key else None
+    networks.require_host_bridges({n: net.bridge for n, net in env.nets.items() if net.bridge})
+    templates.resolve(env, cfg.template_store, cfg.template_repo)
+    prefix = envmod.Prefix(cfg, workdir.prefix_for_new(wd, name))
+    if not prefix.initialized:
+        bundle.check(env)  # hashes every listed disk: once, when the env is made
+    os.makedirs(wd.root, exist_ok=True)
+    return env, prefix, user_key

@@ -12,16 +12,25 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, env, virsh
+from . import day2, env, state, virsh
 from .config import Config
 from .errors import ExternalError, LagoError, NotFound, UsageError
+from .fsutil import unlink_if_present
 from .paths import WorkdirPaths
 
 
 class Running:
     """The operations on an existing env; Prefix gives them its config, workdir and name."""
 
+    _virt_env: Any
+
     def _ops(self) -> Tuple[Config, WorkdirPaths, str]:
+        raise NotImplementedError
+
+    def _env_prefix(self) -> env.Prefix:
+        raise NotImplementedError
+
+    def _release_subnets(self, uuid: str) -> None:
         raise NotImplementedError
 
     def _engine(self) -> env.Prefix:
@@ -120,6 +129,26 @@ class Running:
         """What the ansible inventory, ssh_config and hosts lines are made of (inventory.py)."""
         from . import inventory
         return inventory.facts(self._engine())
+
+    def cleanup(self) -> None:
+        """Stop everything of the env, remove its VMs, networks and bridges from the host,
+        release its subnets and mark the prefix uninitialized; its files stay (remove the
+        directory afterwards, or run ``lago.pyz doctor --fix``)."""
+        p = self._env_prefix()
+        with env.transaction(p):
+            # First say the prefix holds no env: a cleanup killed part way is then seen as
+            # abandoned (by doctor), not trusted.
+            unlink_if_present(p.paths.initialized)
+            try:
+                day2.close_masters(p)
+            except (LagoError, OSError):
+                pass  # best effort: a half-made prefix has none
+            p.remove_libvirt_objects()
+            uuid = state.read_uuid(p.paths)
+            if uuid:
+                self._release_subnets(uuid)
+        self._virt_env = None
+
 
     # -- a VM's guest ------------------------------------------------------------------------
     def copy_to(self, vm: str, src: str, dst: str) -> Dict[str, Any]:

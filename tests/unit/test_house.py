@@ -3,13 +3,13 @@
 The layers, top down:
 - command line: cli.py (global options, the verb table, main() → exit code) and commands/, one
   small module per verb: parse, call the object model, format; the only code that prints.
-- the object model, upstream Lago's documented API: prefix.py (a Prefix; the verbs are its
-  methods, running.py), virt.py, vm.py, sdk.py, subnet_lease.py, dirlock.py, sysprep.py,
-  utils.py, brctl.py, constants.py; our own API (api.py: lago.init/load/up) over the same
-  Prefix. Nothing below imports it.
-- orchestration: create.py (up, init, validate), env.py (an existing env: start, stop,
-  destroy, under the lock, with undo), networks.py, domains.py, day2.py and the steps they
-  compose (provision, snapshots, collect, export, templates, store, readiness ...); they
+- the object model, upstream Lago's documented API: prefix.py (a Prefix; up, create and
+  validate of an env file; the other verbs are its methods, running.py), virt.py, vm.py,
+  sdk.py, subnet_lease.py, dirlock.py, sysprep.py, utils.py, brctl.py, constants.py; our own
+  API (api.py: lago.init/load/up) over the same Prefix. Nothing below imports it.
+- orchestration: create.py (the steps of making a prefix), env.py (an existing env: start,
+  stop, destroy, under the lock, with undo), networks.py, domains.py, day2.py and the steps
+  they compose (provision, snapshots, collect, export, templates, store, readiness ...); they
   return data. status is apart, read only: envstatus.py reads the saved state (state.py,
   typed) and asks virsh once.
 - pure logic, no processes: model.py, the envfile package (env file → model, located
@@ -232,4 +232,16 @@ def test_verbs_call_the_operations_not_the_tools():
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
                     node.value.id == "runner" and node.attr != "exec_replace":
                 bad.append(f"{os.path.basename(path)}: runner.{node.attr}")
+    assert bad == []
+
+
+def test_verbs_on_an_env_go_through_the_object_model():
+    """A verb that makes or runs an env opens a lago.Prefix (or reads status): none loads
+    the orchestrator's modules itself, so the order of operations has one home."""
+    engine = {"env", "create", "snapshots", "collect", "readiness", "networks", "domains"}
+    bad = []
+    for path, tree in sources():
+        if os.sep + "commands" + os.sep in path:
+            bad += [f"{os.path.basename(path)} imports {m}"
+                    for m in sorted(set(_relative_imports(tree)) & engine)]
     assert bad == []
