@@ -18,6 +18,10 @@ GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
 SAVED = sorted(glob.glob(os.path.join(GOLDEN, "state-*.json")))
 
 
+def test_there_are_a_saved_and_an_older_state():
+    assert {os.path.basename(p) for p in SAVED} >= {"state-saved.json", "state-older.json"}
+
+
 @pytest.mark.parametrize("path", SAVED, ids=os.path.basename)
 def test_a_saved_state_loads_and_saves_byte_for_byte(path, tmp_path):
     paths = PrefixPaths(str(tmp_path))
