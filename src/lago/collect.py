@@ -109,7 +109,7 @@ def extract_paths(prefix: Prefix, vm: str,
     with tempfile.TemporaryDirectory(prefix="lago-extract-") as stage:
         with step("Read %d path(s) from the disks of %s", len(wanted), vm):
             local = _copy_out_batches(disks, [g for g, _ in wanted], stage,
-                                      prefix.state["domain_type"], vm)
+                                      prefix.state.domain_type, vm)
         for (guest, host), got in zip(wanted, local):
             def fill(tar: str, got: str = got, guest: str = guest) -> None:
                 transfer.pack(got, posixpath.basename(guest), tar)

@@ -13,16 +13,13 @@ import dataclasses
 import os
 import shutil
 import uuid as uuidlib
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
-from . import (addressing, bundle, cpu, day2, events, guestfs, host, iproute, leases, model,
-               networks, parallel, provision, qemu_img, readiness, ssh, state, templates, virsh,
-               workdir)
+from . import (addressing, cpu, events, guestfs, host, iproute, leases, model, parallel,
+               provision, qemu_img, ssh, state, templates, virsh, workdir)
 from .config import Config
-from .env import LOG, Prefix, transaction
-from .networks import require_host_bridges
+from .env import LOG, Prefix
 from .envfile import DEFAULT_USER_VAR, load_env
-from .errors import UsageError
 from .fsutil import unlink_if_present, write_atomic
 from .log import step
 from .paths import WorkdirPaths

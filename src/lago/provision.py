@@ -17,7 +17,7 @@ import shutil
 import tarfile
 import tempfile
 import time
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from . import (addressing, cloudinit, guestfish, guestfs, isoimage, model, netconfig, openssl,
                parallel, ssh)
