@@ -1,6 +1,7 @@
 """state.json as dataclasses: what is read and written back is the same file, byte for byte.
 
-golden/state-saved.json is a state.json as `init` wrote it (10 VMs, in the lab);
+golden/state-saved.json is a state.json as `init` wrote it before the dataclasses (lago.pyz
+of 56ec885, 10 tiny VMs, in the lab);
 golden/state-older.json is one from before `ssh_key` and `own_bridge` were recorded, with a
 snapshot. Both must load, and saving them again must not change a byte.
 """
