@@ -4,9 +4,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 from .model import Env
+
+if TYPE_CHECKING:
+    from .state import VmState
 
 BRIDGE_MAX = 15  # IFNAMSIZ - 1
 # A net name longer than this is shortened in its libvirt name, with a hash of the whole
@@ -126,18 +129,18 @@ def _next_free(net: dict, used: set) -> str:
     raise UsageError(f"no free address left in {subnet} outside its DHCP range")
 
 
-def dns_hosts(env: Env, planned: Dict[str, dict]) -> Dict[str, List[str]]:
+def dns_hosts(env: Env, vms: Mapping[str, "VmState"]) -> Dict[str, List[str]]:
     """ip → names for every net's DNS: 'vm' (management address) and 'vm-ethN' (each NIC)."""
     out: Dict[str, List[str]] = {}
-    for vm, info in planned["vms"].items():
-        if info.get("provider") == "ssh":
+    for vm, info in vms.items():
+        if info.external:
             continue
         label = host_label(vm)
-        for nic in info["nics"]:
-            names = out.setdefault(nic["ip"], [])
-            if nic["ip"] == info["ip"] and nic["net"] == info["management_net"]:
+        for nic in info.nics:
+            names = out.setdefault(str(nic.ip), [])
+            if nic.ip == info.ip and nic.net == info.management_net:
                 names.append(label)
-            names.append(f"{label}-{nic['dev']}")
+            names.append(f"{label}-{nic.dev}")
     for net in env.nets.values():
         for name, ip in net.dns_records.items():
             out.setdefault(ip, []).append(name)

@@ -7,8 +7,8 @@
     vm = env.vm("web")
     assert vm.ssh(["hostname"]).stdout.strip() == "web"
 
-The command line runs the same operations (``ops``, ``day2``, ``collect``). The objects hold
-only names: every call reads the prefix's files and asks libvirt or the guest again, so what
+An Env's verbs are its ``lago.Prefix``'s methods, the ones the command line calls; a VM's
+ssh and copies are day2's, as for ``lago.pyz ssh``. The objects hold only names: every call reads the prefix's files and asks libvirt or the guest again, so what
 the command line changes is seen by the next call, and the other way round. Errors are the
 typed exceptions of ``lago.errors`` that the command line turns into exit codes.
 """
@@ -20,9 +20,11 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import collect as collect_mod
-from . import config, create, day2, env, ops, readiness, services, virsh, workdir
+from . import config, day2, env, readiness, services, virsh, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
+from .prefix import Prefix
+from .state import State, VmState
 
 __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResult"]
 
@@ -70,8 +72,8 @@ def init(envfile: str, workdir: Optional[str] = None, prefix: Optional[str] = No
     images as they are (no sysprep or cloud-init)."""
     cfg = _settings(workdir, settings)
     wd = _find(cfg)
-    name = create.init(cfg, wd, _prefix_name(prefix), envfile, ssh_key=ssh_key,
-                    skip_bootstrap=skip_bootstrap)
+    name = Prefix.create(cfg, wd, _prefix_name(prefix), envfile, ssh_key=ssh_key,
+                         skip_bootstrap=skip_bootstrap)
     return Env(cfg, wd, name)
 
 
@@ -82,8 +84,8 @@ def up(envfile: str, workdir: Optional[str] = None, prefix: Optional[str] = None
     answers ssh (unless ``wait=False``); a new environment runs its deploy scripts."""
     cfg = _settings(workdir, settings)
     wd = _find(cfg)
-    result = create.up(cfg, wd, _prefix_name(prefix), envfile, no_wait=not wait, ssh_key=ssh_key,
-                    skip_bootstrap=skip_bootstrap)
+    result = Prefix.up(cfg, wd, _prefix_name(prefix), envfile, no_wait=not wait,
+                       ssh_key=ssh_key, skip_bootstrap=skip_bootstrap)
     return Env(cfg, wd, result["prefix"])
 
 
@@ -125,6 +127,10 @@ class Env:
     def _prefix(self) -> env.Prefix:
         return env.load(self._cfg, self._wd, self.name)
 
+    def _verbs(self) -> Prefix:
+        """The env's lago.Prefix: every change goes through its methods."""
+        return Prefix.of(self._cfg, self._wd, self.name)
+
     @property
     def path(self) -> str:
         return self._wd.prefix(self.name).root
@@ -136,51 +142,51 @@ class Env:
 
     def start(self, vms: Optional[Sequence[str]] = None, wait: bool = True) -> Dict[str, Any]:
         """Networks, then the VMs (default: all) in parallel; wait for ssh unless told not."""
-        return ops.start(self._cfg, self._wd, self.name, vms, no_wait=not wait)
+        return self._verbs().start(vms, no_wait=not wait)
 
     def stop(self, vms: Optional[Sequence[str]] = None) -> List[str]:
         """Hard power-off; returns the VMs that were running."""
-        return ops.stop(self._cfg, self._wd, self.name, vms)
+        return self._verbs().stop(vms)
 
     def shutdown(self, vms: Optional[Sequence[str]] = None, reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
-        return ops.shutdown(self._cfg, self._wd, self.name, vms, reboot, timeout)
+        return self._verbs().shutdown(vms, reboot, timeout)
 
     def snapshot(self, name: str) -> Dict[str, Any]:
         """Snapshot every VM at one consistent point (running ones are paused meanwhile)."""
-        return ops.snapshot(self._cfg, self._wd, self.name, name)
+        return self._verbs().create_snapshots(name)
 
     def revert(self, name: str) -> Dict[str, Any]:
         """Every VM back to the snapshot, in the run state it had then."""
-        return ops.revert(self._cfg, self._wd, self.name, name)
+        return self._verbs().revert_snapshots(name)
 
     def snapshots(self) -> List[Dict[str, Any]]:
         return list(self.status()["snapshots"])
 
     def collect(self, output: str, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Each VM's ``artifacts`` into OUTPUT/VM/… (running VMs over ssh, stopped from disk)."""
-        return ops.collect(self._cfg, self._wd, self.name, output, vms)
+        return self._verbs().collect(output, vms)
 
     def deploy(self, vms: Optional[List[str]] = None) -> Dict[str, Any]:
-        return ops.deploy(self._cfg, self._wd, self.name, vms)
+        return self._verbs().deploy(vms)
 
     def destroy(self) -> None:
         """Remove the VMs, networks, leases and the prefix; this object is of no use after."""
-        ops.destroy(self._cfg, self._wd, self.name)
+        self._verbs().destroy()
 
     # -- its parts -------------------------------------------------------------------------
     def vms(self) -> List["VM"]:
-        return [VM(self, vm) for vm in self._prefix().state["vms"]]
+        return [VM(self, vm) for vm in self._prefix().state.vms]
 
     def vm(self, name: str) -> "VM":
         """A VM by name (or a unique suffix of it); NotFound if there is none."""
         return VM(self, self._prefix().resolve_vm(name))
 
     def nets(self) -> List["Network"]:
-        return [Network(self, n) for n in self._prefix().state["nets"]]
+        return [Network(self, n) for n in self._prefix().state.nets]
 
     def net(self, name: str) -> "Network":
-        if name not in self._prefix().state["nets"]:
+        if name not in self._prefix().state.nets:
             raise NotFound(f"no network '{name}' in environment '{self.name}'")
         return Network(self, name)
 
@@ -196,23 +202,22 @@ class VM:
 
     def _prefix(self) -> env.Prefix:
         prefix = self.env._prefix()
-        if self.name not in prefix.state["vms"]:
+        if self.name not in prefix.state.vms:
             raise NotFound(f"no VM '{self.name}' in environment '{self.env.name}'")
         return prefix
 
-    def _info(self) -> Dict[str, Any]:
-        info: Dict[str, Any] = self._prefix().state["vms"][self.name]
-        return info
+    def _info(self) -> VmState:
+        return self._prefix().state.vms[self.name]
 
     @property
     def ip(self) -> str:
         """The address on its management net."""
-        return str(self._info()["ip"])
+        return str(self._info().ip)
 
     @property
     def nics(self) -> List[Dict[str, str]]:
         """[{"dev", "net", "ip", "mac"}], in the order of the env file."""
-        return [{k: n[k] for k in ("dev", "net", "ip", "mac")} for n in self._info()["nics"]]
+        return [{"dev": n.dev, "net": n.net, "ip": n.ip, "mac": n.mac} for n in self._info().nics]
 
     @property
     def distro(self) -> Optional[str]:
@@ -220,14 +225,14 @@ class VM:
 
     @property
     def libvirt_name(self) -> str:
-        return str(self._info()["libvirt_name"])
+        return str(self._info().libvirt_name)
 
     # -- power -----------------------------------------------------------------------------
     def state(self) -> str:
         """libvirt's state ('running', 'shut off', 'paused', …) or 'undefined'; 'external'
         for a vm-provider ssh machine."""
         prefix = self._prefix()
-        lv = prefix.state["vms"][self.name]["libvirt_name"]
+        lv = prefix.state.vms[self.name].libvirt_name
         if lv is None:
             return "external"
         return virsh.domains(prefix.uri).get(lv, "undefined")
@@ -275,7 +280,7 @@ class VM:
         the env file gives one, succeeds); returns the seconds waited.
         lago.Timeout after ``timeout`` s (default: the boot_timeout setting)."""
         prefix = self._prefix()
-        ops.require_running(prefix, self.name)
+        day2.require_running(prefix, self.name)
         if timeout is not None:
             prefix.cfg = dataclasses.replace(prefix.cfg, boot_timeout=float(timeout))
         return float(readiness.wait_ready(prefix, [self.name])[self.name])
@@ -323,9 +328,7 @@ class Service:
         return f"<lago.Service {self.name} on {self.vm.name}>"
 
     def _do(self, action: str) -> Dict[str, Any]:
-        e = self.vm.env
-        return ops.service(e._cfg, e._wd, e.name, self.vm.name, self.name, action,
-                           self.container)
+        return self.vm.env._verbs().service(self.vm.name, self.name, action, self.container)
 
     def state(self) -> str:
         """'missing', 'inactive' or 'active'."""
@@ -356,31 +359,31 @@ class Network:
     def __repr__(self) -> str:
         return f"<lago.Network {self.name} of {self.env.name}>"
 
-    def _state(self) -> Dict[str, Any]:
-        st: Dict[str, Any] = self.env._prefix().state
-        if self.name not in st["nets"]:
+    def _state(self) -> State:
+        st = self.env._prefix().state
+        if self.name not in st.nets:
             raise NotFound(f"no network '{self.name}' in environment '{self.env.name}'")
         return st
 
     @property
     def subnet(self) -> str:
-        return str(self._state()["nets"][self.name]["subnet"])
+        return self._state().nets[self.name].subnet
 
     @property
     def gw(self) -> str:
-        return str(self._state()["nets"][self.name]["gw"])
+        return self._state().nets[self.name].gw
 
     @property
     def is_management(self) -> bool:
         """True if it is the management net (the one whose address is used) of a VM."""
-        return any(v["management_net"] == self.name for v in self._state()["vms"].values())
+        return any(v.management_net == self.name for v in self._state().vms.values())
 
     def resolve(self, vmname: str) -> str:
         """The address of VM ``vmname`` on this network; NotFound if it has no NIC here."""
-        vms = self._state()["vms"]
+        vms = self._state().vms
         if vmname not in vms:
             raise NotFound(f"no VM '{vmname}' in environment '{self.env.name}'")
-        for nic in vms[vmname]["nics"]:
-            if nic["net"] == self.name:
-                return str(nic["ip"])
+        for nic in vms[vmname].nics:
+            if nic.net == self.name:
+                return str(nic.ip)
         raise NotFound(f"VM {vmname} has no NIC on network '{self.name}'")

@@ -40,9 +40,9 @@ def collect(prefix: Prefix, output: str, vms: Optional[List[str]] = None) -> Dic
 
     def one(vm: str) -> Dict[str, Any]:
         paths = relative_paths(prefix.env.domains[vm].artifacts)
-        info = prefix.state["vms"][vm]
+        info = prefix.state.vms[vm]
         # A vm-provider ssh machine has no disks here: it is always asked over ssh.
-        running = info.get("provider") == "ssh" or doms.get(info["libvirt_name"]) == "running"
+        running = info.external or doms.get(info.libvirt_name) == "running"
         dest = os.path.join(output, vm)
         os.makedirs(dest, exist_ok=True)
         stage = tempfile.mkdtemp(prefix=".lago-collect-", dir=output)
@@ -69,7 +69,7 @@ def _over_ssh(prefix: Prefix, vm: str, paths: List[str], tar: str) -> List[str]:
 
 
 def _from_disk(prefix: Prefix, vm: str, paths: List[str], stage: str, tar: str) -> List[str]:
-    disks = [(d["path"], d["format"]) for d in prefix.state["vms"][vm]["disks"]]
+    disks = [(d.path, d.format) for d in prefix.state.vms[vm].disks]
     tree = os.path.join(stage, "tree")
     warnings = []
     # virt-copy-out puts each path into one local directory: group them by their parent.
@@ -80,7 +80,7 @@ def _from_disk(prefix: Prefix, vm: str, paths: List[str], stage: str, tar: str) 
         local = os.path.join(tree, parent)
         os.makedirs(local, exist_ok=True)
         try:
-            guestfs.copy_out(disks, group, local, prefix.state["domain_type"])
+            guestfs.copy_out(disks, group, local, prefix.state.domain_type)
         except CommandFailed as exc:
             warnings.append(f"virt-copy-out {' '.join(group)}: {exc.message}")
     # Re-packed so the staging tree goes through the same checks as an ssh stream.
@@ -96,7 +96,7 @@ def extract_paths(prefix: Prefix, vm: str,
     ``host`` if that is a directory, else as ``host``). A running VM sends them over ssh; a
     stopped (or undefined) one is read from its disks with libguestfs. Either way the files
     pass the same checks and land at the same places. Returns [{"src", "dst", "from"}]."""
-    lv_state = virsh.domains(prefix.uri).get(prefix.state["vms"][vm]["libvirt_name"])
+    lv_state = virsh.domains(prefix.uri).get(prefix.state.vms[vm].libvirt_name)
     if lv_state == "running":
         return [{**day2.copy_from(prefix, vm, guest, host), "from": "ssh"}
                 for guest, host in pairs]
@@ -104,12 +104,12 @@ def extract_paths(prefix: Prefix, vm: str,
         # QEMU still holds the disks (paused, in shutdown): neither ssh nor a reader works.
         raise UsageError(f"VM {vm} is {lv_state}: extract paths from a running or a stopped VM")
     wanted = [(day2.remote_path(guest), host) for guest, host in pairs]
-    disks = [(d["path"], d["format"]) for d in prefix.state["vms"][vm]["disks"]]
+    disks = [(d.path, d.format) for d in prefix.state.vms[vm].disks]
     out = []
     with tempfile.TemporaryDirectory(prefix="lago-extract-") as stage:
         with step("Read %d path(s) from the disks of %s", len(wanted), vm):
             local = _copy_out_batches(disks, [g for g, _ in wanted], stage,
-                                      prefix.state["domain_type"], vm)
+                                      prefix.state.domain_type, vm)
         for (guest, host), got in zip(wanted, local):
             def fill(tar: str, got: str = got, guest: str = guest) -> None:
                 transfer.pack(got, posixpath.basename(guest), tar)

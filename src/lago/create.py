@@ -1,28 +1,25 @@
-"""Making an env from an env file: `up`, `init` and `validate`.
-
-With env.py this is the orchestrator: env.py runs an env that exists (start, stop, destroy,
-status); this module checks the inputs (env file, --ssh-key, templates) before anything
-touches the host, then creates the prefix — uuid, key pair, leases, addresses, overlays,
-provisioning — and, for `up`, starts it and waits until every VM is ready (its networks start
-as soon as the addresses are known, while the disks are made). Every step records its undo
-first, so a failure part way leaves the host as it found it (the log is kept).
+"""Making an env's prefix from an env file, the steps ``lago.Prefix.up``/``create`` (and
+``virt_conf``) compose: the env file checked and loaded (``load``); then ``reserve`` — uuid,
+key pair, leases, addresses, all the networks need — and ``build`` — overlays, provisioning,
+build steps, the saved state. Every step records its undo first, so a failure part way leaves
+the host as it found it (the log is kept).
 
 Only the verbs that create an env import this module, and with it the env-file loader, the
-template store, provisioning and the readiness probes: `status` and `ssh` start without them.
+template store and provisioning: `status` and `ssh` start without them.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import uuid as uuidlib
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
-from . import (addressing, bundle, cpu, day2, events, guestfs, host, iproute, leases, model,
-               parallel, provision, qemu_img, readiness, ssh, state, templates, virsh, workdir)
+from . import (addressing, cpu, events, guestfs, host, iproute, leases, model, parallel,
+               provision, qemu_img, ssh, state, templates, virsh, workdir)
 from .config import Config
-from .env import LOG, Prefix, require_host_bridges, transaction
+from .env import LOG, Prefix
 from .envfile import DEFAULT_USER_VAR, load_env
-from .errors import UsageError
 from .fsutil import unlink_if_present, write_atomic
 from .log import step
 from .paths import WorkdirPaths
@@ -45,11 +42,11 @@ def initialize(prefix: Prefix, env: model.Env, undo: Undo,
                user_key: Optional[UserKey] = None) -> None:
     """Create the prefix: uuid, key pair (``user_key``'s, or a new one), leases, addresses,
     overlays, provisioning. Nothing runs."""
-    _build(prefix, env, undo, _reserve(prefix, env, undo, user_key))
+    build(prefix, env, undo, reserve(prefix, env, undo, user_key))
 
 
-def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
-             user_key: Optional[UserKey]) -> Dict[str, Any]:
+def reserve(prefix: Prefix, env: model.Env, undo: Undo,
+             user_key: Optional[UserKey]) -> state.State:
     """The first half of initialize: uuid, key pair, leases and addresses — all the networks
     need. Returns the draft state (no disks yet), which the prefix holds from now on."""
     p, cfg = prefix.paths, prefix.cfg
@@ -84,14 +81,14 @@ def _reserve(prefix: Prefix, env: model.Env, undo: Undo,
                                 excluded=iproute.routed_subnets() +
                                 virsh.network_subnets(prefix.uri))
     planned = addressing.plan(env, uuid, addressing.all_subnets(env, leased))
-    draft = {"version": state.VERSION, "uuid": uuid, "env_file": env.path,
-             "domain_type": domain_type,
-             "ssh_key": user_key.path if user_key is not None else None, **planned}
+    draft = state.State.from_dict({"uuid": uuid, "env_file": env.path, "domain_type": domain_type,
+                                   "ssh_key": user_key.path if user_key is not None else None,
+                                   **planned})
     prefix.loaded(draft, env)
     return draft
 
 
-def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) -> None:
+def build(prefix: Prefix, env: model.Env, undo: Undo, draft: state.State) -> None:
     """The second half of initialize: disks, deploy scripts, provisioning, then the state on
     disk. ``draft`` is not changed (the networks may be starting from it meanwhile)."""
     p, cfg = prefix.paths, prefix.cfg
@@ -99,17 +96,15 @@ def _build(prefix: Prefix, env: model.Env, undo: Undo, draft: Dict[str, Any]) ->
         disks = parallel.each(list(env.domains),
                               lambda vm: _create_disks(prefix, env.domains[vm], undo))
     _copy_deploy_scripts(prefix, env)
-    seeds = provision.run(p, env, draft["uuid"], draft, disks, draft["domain_type"])
-    _run_build_steps(prefix, env, disks, draft["domain_type"])
-    vms = {}
-    for vm, info in draft["vms"].items():
-        vms[vm] = {**info, "disks": disks[vm]}
-        if vm in seeds:
-            vms[vm]["seed"] = seeds[vm]
-    new_state = {**draft, "vms": vms}
+    seeds = provision.run(p, env, draft.uuid, draft, disks, draft.domain_type)
+    _run_build_steps(prefix, env, disks, draft.domain_type)
+    vms = {vm: dataclasses.replace(info, disks=[state.DiskState.from_dict(d) for d in disks[vm]],
+                                   seed=seeds.get(vm))
+           for vm, info in draft.vms.items()}
+    new_state = dataclasses.replace(draft, vms=vms)
     state.save_env(p, env)
     state.save(p, new_state)
-    templates.register(env, cfg.template_store, draft["uuid"], p.uuid, p.root)
+    templates.register(env, cfg.template_store, draft.uuid, p.uuid, p.root)
     write_atomic(p.initialized, "")
     prefix.loaded(new_state, env)
 
@@ -180,103 +175,7 @@ def base_format_of(disk: model.Disk, probed: str) -> str:
     return "raw" if disk.format == "raw" else probed
 
 
-def _set_current(wd: WorkdirPaths, prefix: Prefix, undo: Undo) -> None:
-    if not os.path.lexists(wd.current):
-        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
-        workdir.set_current(wd, prefix.paths.name)
-
-
-def _new(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
-         skip_build: bool = False) -> Tuple[model.Env, Prefix, Optional[UserKey]]:
-    """Validate the env file and the --ssh-key (nothing on the host is touched before this
-    passes). ``skip_bootstrap``: every VM's image is used as it is (``provision: none``);
-    ``skip_build``: the disks' build steps are not run."""
-    env = _load(wd, prefix_name, envfile, cfg)
-    if skip_bootstrap:
-        for dom in env.domains.values():
-            dom.bootstrap, dom.provision = False, "none"
-    if skip_build:
-        for dom in env.domains.values():
-            for disk in dom.disks:
-                disk.build = []
-    user_key = UserKey(ssh_key) if ssh_key else None
-    require_host_bridges({name: net.bridge for name, net in env.nets.items() if net.bridge})
-    templates.resolve(env, cfg.template_store, cfg.template_repo)
-    prefix = Prefix(cfg, workdir.prefix_for_new(wd, prefix_name))
-    if not prefix.initialized:
-        bundle.check(env)  # hashes every listed disk: once, when the env is made
-    os.makedirs(wd.root, exist_ok=True)
-    return env, prefix, user_key
-
-
-def up(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-       no_wait: bool = False, ssh_key: Optional[str] = None,
-       skip_bootstrap: bool = False) -> Dict[str, Any]:
-    """init (if needed) + start + wait, then the deploy scripts when this call created the env.
-
-    Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
-    "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script leaves
-    the env up (it is not rolled back) and raises ScriptFailed."""
-    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap)
-    events.reset()
-    if (prefix.initialized and user_key is not None
-            and prefix.state.get("ssh_key") != user_key.path):
-        raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
-                         f"--ssh-key {user_key.path}",
-                         hint="leave --ssh-key out to start it, or destroy it first")
-    with transaction(prefix) as undo:
-        # Asked under the lock: a concurrent up may have made the env while this one waited.
-        fresh, known = not prefix.initialized, None
-        if fresh:
-            with step("Initialize environment %s", prefix.paths.name):
-                draft = _reserve(prefix, env, undo, user_key)
-                # The networks start while the disks are made and the guests provisioned.
-                with parallel.alongside(lambda: prefix.ensure_networks(undo, {})):
-                    _build(prefix, env, undo, draft)
-            # So start() need not ask the host: nothing of this env but its networks exists.
-            known = ({}, {net["libvirt_name"]: True for net in draft["nets"].values()})
-        _set_current(wd, prefix, undo)
-        started = prefix.start(None, undo, known=known)
-        ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
-    result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
-    # Deploy scripts run once, when this up creates the env: re-running up must not repeat
-    # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
-    if fresh and not no_wait:
-        with transaction(prefix):
-            result["deployed"] = day2.deploy(prefix)
-    result["phases"] = events.times()
-    return result
-
-
-def init(cfg: Config, wd: WorkdirPaths, prefix_name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
-         skip_build: bool = False) -> str:
-    """Create the prefix without starting anything."""
-    env, prefix, user_key = _new(cfg, wd, prefix_name, envfile, ssh_key, skip_bootstrap,
-                                 skip_build)
-    if prefix.initialized:
-        raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
-                         hint="use 'up' to start it, or 'destroy' it first")
-    with transaction(prefix) as undo:
-        with step("Initialize environment %s", prefix.paths.name):
-            initialize(prefix, env, undo, user_key)
-        _set_current(wd, prefix, undo)
-    return prefix.paths.name
-
-
-def validate(envfile: str, wd: WorkdirPaths, prefix_name: str,
-             cfg: Optional[Config] = None) -> model.Env:
-    """The env file checked exactly as up/init check it (and its templates, given ``cfg``);
-    touches nothing."""
-    env = _load(wd, prefix_name, envfile, cfg)
-    bundle.check(env)
-    if cfg is not None:
-        templates.check(env, cfg.template_store, cfg.template_repo)
-    return env
-
-
-def _load(wd: WorkdirPaths, prefix_name: str, envfile: str,
+def load(wd: WorkdirPaths, prefix_name: str, envfile: str,
           cfg: Optional[Config] = None) -> model.Env:
     """The env file, validated; what it says that Lago ignored is logged as a warning."""
     variables = _variables(wd, prefix_name, envfile)

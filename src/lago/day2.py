@@ -34,9 +34,9 @@ def target(prefix: Prefix, vm: str) -> ssh.Target:
     control = prefix.paths.ssh_control_dir
     os.makedirs(control, mode=0o700, exist_ok=True)
     t = dataclasses.replace(prefix.ssh_target(vm), control_dir=control)
-    if prefix.state["vms"][vm].get("provider") == "ssh":
+    if prefix.state.vms[vm].external:
         return t  # an existing machine: no libvirt domain, no boots of lago's to tell apart
-    boot = virsh.domid(prefix.uri, prefix.state["vms"][vm]["libvirt_name"])
+    boot = virsh.domid(prefix.uri, str(prefix.state.vms[vm].libvirt_name))
     stamp = os.path.join(control, f"{vm}.boot")
     try:
         with open(stamp, encoding="utf-8") as fh:
@@ -50,9 +50,18 @@ def target(prefix: Prefix, vm: str) -> ssh.Target:
     return t
 
 
+def require_running(prefix: Prefix, vm: str) -> None:
+    """UsageError unless the VM runs (a vm-provider ssh machine is reached or not at all)."""
+    if prefix.state.vms[vm].external:
+        return
+    lv_state = virsh.domains(prefix.uri).get(str(prefix.state.vms[vm].libvirt_name), "undefined")
+    if lv_state != "running":
+        raise UsageError(f"VM {vm} is {lv_state}", hint=f"start it: lago.pyz start {vm}")
+
+
 def close_masters(prefix: Prefix) -> None:
     """Close every VM's master connection (the guests' side of them is gone, e.g. revert)."""
-    for vm in prefix.state["vms"]:
+    for vm in prefix.state.vms:
         control = prefix.paths.ssh_control_dir
         if os.path.isdir(control):
             ssh.close_master(dataclasses.replace(prefix.ssh_target(vm), control_dir=control))

@@ -1,23 +1,24 @@
-"""The orchestrator, for an env that exists: start, stop, shutdown, destroy, status.
+"""The orchestrator, for an env that exists: start, stop, shutdown, destroy.
 
-With create.py (which makes an env: up, init, validate) this is the only place that knows
-the order of operations. It composes the leaf modules (leases, addressing, xmlgen, virsh,
-iproute, ssh) and records an undo step for everything it creates, so a failure part way leaves
-the host as it found it (the prefix's log is kept).
+It holds the order of operations (networks before VMs), the prefix lock and the rollback;
+lago.Prefix's up and create (prefix.py) make an env from create.py's steps the same way. It
+composes the leaf modules (leases, addressing, virsh, iproute, ssh), networks.py and
+domains.py (an env's libvirt networks and domains), and records an undo step for everything
+it creates, so a failure part way leaves the host as it found it (the prefix's log is kept).
 """
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import os
 import shutil
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import addressing, cpu, events, host, iproute, leases, model, parallel, state, virsh, workdir, xmlgen
+from . import (addressing, domains, iproute, leases, model, networks, parallel, state, virsh,
+               workdir)
 from .config import Config
-from .errors import CommandFailed, ExternalError, NotFound, UsageError
+from .errors import NotFound, UsageError
 from .fsutil import flocked, unlink_if_present
 from .log import attach_file, step
 from .paths import PrefixPaths, WorkdirPaths
@@ -38,7 +39,7 @@ class Prefix:
     def __init__(self, cfg: Config, paths: PrefixPaths) -> None:
         self.cfg = cfg
         self.paths = paths
-        self._state: Optional[Dict[str, Any]] = None
+        self._state: Optional[state.State] = None
         self._env: Optional[model.Env] = None
 
     # -- loading ---------------------------------------------------------------------------
@@ -47,12 +48,9 @@ class Prefix:
         return os.path.exists(self.paths.initialized)
 
     @property
-    def state(self) -> Dict[str, Any]:
+    def state(self) -> state.State:
         if self._state is None:
-            self._state = state.load(self.paths)
-            if self._state is None:
-                raise NotFound(f"environment '{self.paths.name}' is not initialized",
-                               hint="run 'lago.pyz up ENVFILE' (or destroy it)")
+            self._state = state.require(self.paths)
         return self._state
 
     @property
@@ -61,7 +59,7 @@ class Prefix:
             self._env = state.load_env(self.paths)
         return self._env
 
-    def loaded(self, new_state: Dict[str, Any], env: model.Env) -> None:
+    def loaded(self, new_state: state.State, env: model.Env) -> None:
         """The state and env this process has just written: no need to read them back."""
         self._state, self._env = new_state, env
 
@@ -80,27 +78,26 @@ class Prefix:
         attach_file(self.paths.log)
 
     def vm_names(self, wanted: Optional[Sequence[str]] = None) -> List[str]:
-        names = list(self.state["vms"])
+        names = list(self.state.vms)
         if not wanted:
             return names
         return [self.resolve_vm(w) for w in wanted]
 
-    def libvirt_vms(self) -> Dict[str, Dict[str, Any]]:
+    def libvirt_vms(self) -> Dict[str, state.VmState]:
         """The state of the VMs that are libvirt domains: not the vm-provider ssh machines,
         which lago neither starts, stops nor snapshots."""
-        return {vm: info for vm, info in self.state["vms"].items()
-                if info.get("provider") != "ssh"}
+        return self.state.libvirt_vms()
 
     def external(self, names: Sequence[str]) -> List[str]:
         """Those of ``names`` that are vm-provider ssh machines (said so, not acted on)."""
-        out = [vm for vm in names if self.state["vms"][vm].get("provider") == "ssh"]
+        out = [vm for vm in names if self.state.vms[vm].external]
         for vm in out:
             LOG.info("%s is an existing machine (vm-provider ssh): lago does not power it", vm)
         return out
 
     def resolve_vm(self, name: str) -> str:
         """A VM by exact name or by a unique suffix."""
-        names = list(self.state["vms"])
+        names = list(self.state.vms)
         if name in names:
             return name
         matches = [n for n in names if n.endswith(name)]
@@ -113,8 +110,8 @@ class Prefix:
 
     def ssh_target(self, vm: str) -> Target:
         from . import ssh
-        info = self.state["vms"][vm]
-        return ssh.Target(host=info["ip"], user=self.env.domains[vm].ssh_user,
+        info = self.state.vms[vm]
+        return ssh.Target(host=info.ip, user=self.env.domains[vm].ssh_user,
                           key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
 
     # -- start / wait ----------------------------------------------------------------------
@@ -127,125 +124,24 @@ class Prefix:
         names = self.vm_names(vms)
         names = [vm for vm in names if vm not in self.external(names)]
         defined, defined_nets = known if known is not None else virsh.inventory(self.uri)
-        started = [vm for vm in names if defined.get(st["vms"][vm]["libvirt_name"]) != "running"]
-        undefined = [vm for vm in started if st["vms"][vm]["libvirt_name"] not in defined]
+        started = [vm for vm in names if defined.get(st.vms[vm].libvirt_name) != "running"]
+        undefined = [vm for vm in started if st.vms[vm].libvirt_name not in defined]
         # libvirt checks a domain's network when it starts, not when it is defined.
-        with parallel.alongside(lambda: self.ensure_networks(undo, defined_nets)):
-            parallel.each(undefined, lambda vm: self._define(vm, undo))
+        with parallel.alongside(lambda: networks.ensure_all(self, undo, defined_nets)):
+            parallel.each(undefined, lambda vm: domains.define(self, vm, undo))
 
         def boot(vm: str) -> None:
             with step("Start VM %s", vm):
-                self._boot(vm, defined, undo)
+                domains.boot(self, vm, defined, undo)
         parallel.each(started, boot)
         return started
-
-    def ensure_networks(self, undo: Undo, defined_nets: Optional[Dict[str, bool]] = None) -> None:
-        """Define and start every network of the env that is not up (``defined_nets``: the
-        host's networks, when the caller has just listed them)."""
-        if defined_nets is None:
-            defined_nets = virsh.networks(self.uri)
-        for name, net in self.state["nets"].items():
-            if defined_nets.get(net["libvirt_name"]) and net["type"] != "bridge":
-                continue  # up (a bridge net also needs its host bridge: looked at below)
-            with step("Start network %s (%s)", name, net["subnet"], phase="network"):
-                self._ensure_network(name, net, defined_nets, undo)
-
-    def _ensure_network(self, name: str, net: Dict[str, Any], defined: Dict[str, bool],
-                        undo: Undo) -> None:
-        lv = net["libvirt_name"]
-        if net["type"] == "bridge":
-            self._ensure_bridge(name, net, undo)
-        if lv not in defined:
-            undo.push(f"undefine network {lv}", lambda: virsh.net_undefine(self.uri, lv))
-            undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
-            virsh.net_define_start(self.uri, self._network_xml(name, net), lv)
-        elif not defined[lv]:
-            undo.push(f"stop network {lv}", lambda: virsh.net_destroy(self.uri, lv))
-            virsh.net_start(self.uri, lv)
-
-    def _ensure_bridge(self, name: str, net: Dict[str, Any], undo: Undo) -> None:
-        """A bridge net rides on a host bridge: lago's own (made here, removed with the env)
-        or an existing one the env file names (never created or removed by lago)."""
-        bridge = net["bridge"]
-        if not net.get("own_bridge"):
-            require_host_bridges({name: bridge})
-            return
-        if bridge in iproute.link_names():
-            return
-        prefixlen = ipaddress.IPv4Network(net["subnet"]).prefixlen
-        # Pushed first: add_bridge is three commands and may fail after the link exists.
-        undo.push(f"remove bridge {bridge}", lambda: iproute.delete_link(bridge))
-        iproute.add_bridge(bridge, f"{net['gw']}/{prefixlen}", self.env.nets[name].mtu)
-
-    def _define(self, vm: str, undo: Undo) -> None:
-        lv = self.state["vms"][vm]["libvirt_name"]
-        undo.push(f"undefine domain {lv}", lambda: virsh.undefine(self.uri, lv))
-        with events.timed("define", vm):
-            virsh.define(self.uri, self._domain_xml(vm))
-
-    def _boot(self, vm: str, defined: Dict[str, str], undo: Undo) -> None:
-        """Power on (or resume) a defined VM."""
-        lv = self.state["vms"][vm]["libvirt_name"]
-        if defined.get(lv) == "paused":
-            # Left paused by an interrupted snapshot: its memory is intact, so go on running.
-            with events.timed("boot", vm):
-                virsh.resume(self.uri, lv)
-            return
-        if defined.get(lv, "shut off") == "shut off":
-            # Only a VM this run powers on is powered off by the rollback: a paused one (a
-            # killed snapshot) fails to start and must keep its memory.
-            undo.push(f"stop domain {lv}", lambda: virsh.destroy(self.uri, lv))
-        try:
-            with events.timed("boot", vm):
-                virsh.start(self.uri, lv)
-        except CommandFailed as exc:
-            if "Cannot access storage file" in exc.stderr and "Permission denied" in exc.stderr:
-                raise ExternalError(
-                    f"{vm}: QEMU may not read its disk under {self.paths.images}",
-                    hint="QEMU runs as an unprivileged user: keep the workdir under directories "
-                         "others can enter (chmod o+x), or set user/group in qemu.conf") from exc
-            raise
-
-    def _network_xml(self, name: str, net: Dict[str, Any]) -> str:
-        st, env = self.state, self.env
-        hosts = []
-        for vm, info in st["vms"].items():
-            label = addressing.host_label(vm)
-            for nic in info["nics"] if info.get("provider") != "ssh" else ():
-                if nic["net"] == name:
-                    primary = nic["ip"] == info["ip"] and nic["net"] == info["management_net"]
-                    hosts.append({"mac": nic["mac"], "ip": nic["ip"],
-                                  "name": label if primary else f"{label}-{nic['dev']}"})
-        spec_net = env.nets[name]
-        return xmlgen.network_xml(net["libvirt_name"], net["bridge"], net["type"], net["subnet"],
-                                  net["gw"], net["dhcp"], hosts, spec_net.dns_domain_name,
-                                  addressing.dns_hosts(env, st), spec_net.mtu)
-
-    def _domain_xml(self, vm: str) -> str:
-        info, dom = self.state["vms"][vm], self.env.domains[vm]
-        nets = self.state["nets"]
-        boot = dom.boot
-        return xmlgen.domain_xml(
-            name=info["libvirt_name"], vm=vm, domain_type=self.state["domain_type"],
-            arch=os.uname().machine, memory_mib=dom.memory, vcpu=dom.vcpu,
-            disks=[{"path": d["path"], "format": d["format"], "dev": d["dev"]}
-                   for d in info["disks"]],
-            nics=[{"network": nets[n["net"]]["libvirt_name"], "mac": n["mac"],
-                   "mtu": self.env.nets[n["net"]].mtu} for n in info["nics"]],
-            kernel=boot.kernel if boot else None, initrd=boot.initrd if boot else None,
-            cmdline=boot.cmdline if boot else None, seed=info.get("seed"),
-            console_log=os.path.join(self.paths.logs, f"{vm}.console.log"),
-            prefix=self.paths.root, uuid=self.state["uuid"],
-            cpu=cpu.element(cpu_model=dom.cpu_model, cpu_custom=dom.cpu_custom, nested=dom.nested,
-                            vcpu=dom.vcpu, domain_type=self.state["domain_type"],
-                            host=host.cpu_facts()))
 
     # -- stop / destroy --------------------------------------------------------------------
     def stop(self, vms: Optional[Sequence[str]]) -> List[str]:
         """Hard power-off; when every VM is down, the networks go down too."""
         names = self.vm_names(vms)
         running = self._running([vm for vm in names if vm not in self.external(names)])
-        parallel.each(running, lambda vm: virsh.destroy(self.uri, self.state["vms"][vm]["libvirt_name"]))
+        parallel.each(running, lambda vm: virsh.destroy(self.uri, self.state.vms[vm].libvirt_name))
         self._stop_networks_if_idle()
         return running
 
@@ -256,7 +152,7 @@ class Prefix:
         names = self._running([vm for vm in wanted if vm not in self.external(wanted)])
 
         def one(vm: str) -> None:
-            lv = self.state["vms"][vm]["libvirt_name"]
+            lv = self.state.vms[vm].libvirt_name
             with step("%s %s", "Reboot" if reboot else "Shut down", vm):
                 if reboot:
                     virsh.reboot(self.uri, lv)
@@ -287,15 +183,15 @@ class Prefix:
     def _running(self, names: Sequence[str]) -> List[str]:
         doms = virsh.domains(self.uri)
         return [vm for vm in names
-                if doms.get(self.state["vms"][vm]["libvirt_name"]) not in (None, "shut off")]
+                if doms.get(self.state.vms[vm].libvirt_name) not in (None, "shut off")]
 
     def _stop_networks_if_idle(self) -> None:
         if self._running(list(self.libvirt_vms())):
             return
         active = virsh.networks(self.uri)
-        for net in self.state["nets"].values():
-            if active.get(net["libvirt_name"]):
-                virsh.net_destroy(self.uri, net["libvirt_name"])
+        for net in self.state.nets.values():
+            if active.get(net.libvirt_name):
+                virsh.net_destroy(self.uri, net.libvirt_name)
 
     def remove_libvirt_objects(self) -> None:
         """Destroy and undefine every domain and network of this env (by its uuid's names)."""
@@ -339,7 +235,7 @@ class Prefix:
     def status(self) -> Dict[str, Any]:
         """The env as data (the schema of `status --json`, documented in the README)."""
         from .envstatus import describe
-        return describe(self)
+        return describe(self.uri, self.paths, self.state, self.env)
 
 
 # -- commands: each composes the steps above under the prefix lock ------------------------------
@@ -357,18 +253,6 @@ def transaction(prefix: Prefix) -> Iterator[Undo]:
             LOG.debug("command failed", exc_info=True)
             undo.rollback()
             raise
-
-
-def require_host_bridges(bridges: Dict[str, str]) -> None:
-    """Every existing host bridge an env's nets name ({net: bridge}) is there: lago never
-    creates those. Checked by up/init before anything is made, and again by start."""
-    if not bridges:
-        return
-    links = iproute.link_names()
-    for name, bridge in bridges.items():
-        if bridge not in links:
-            raise UsageError(f"net '{name}': host bridge '{bridge}' does not exist",
-                             hint="create it first, or drop 'bridge:' to let lago make one")
 
 
 def change(cfg: Config, wd: WorkdirPaths, prefix_name: str,

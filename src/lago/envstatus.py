@@ -1,38 +1,56 @@
-"""An env's status as data: the schema of `status --json` (documented in the README)."""
+"""status, read only: an env's saved state and one `virsh list` → the schema of `status --json`
+(documented in the README).
+
+Its own path, apart from the orchestrator: it takes no lock, changes nothing, and imports
+only the state and virsh modules, so `status` starts in about the time Python and one virsh
+call take.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict
+from typing import Any, Dict
 
-from . import virsh
-
-if TYPE_CHECKING:
-    from .env import Prefix
+from . import state, virsh, workdir
+from .model import Env
+from .paths import PrefixPaths, WorkdirPaths
 
 EXTERNAL = "external"  # the state of a vm-provider ssh machine: it exists outside libvirt
 
 
-def describe(prefix: Prefix) -> Dict[str, Any]:
+def read(uri: str, wd: WorkdirPaths, prefix_name: str) -> Dict[str, Any]:
+    """The status of prefix ``prefix_name`` of workdir ``wd`` (NotFound if it has none)."""
+    paths = workdir.existing(wd, prefix_name)
+    return describe(uri, paths, state.require(paths), state.load_env(paths))
+
+
+def describe(uri: str, paths: PrefixPaths, st: state.State, env: Env) -> Dict[str, Any]:
     """The prefix, its nets and VMs (one virsh call for all), its snapshots."""
-    st, env = prefix.state, prefix.env
-    doms, nets = virsh.inventory(prefix.uri)
+    doms, nets = virsh.inventory(uri)
+    snaps = st.snapshots or {}
     return {
         "schema": 1,
-        "prefix": prefix.paths.name,
-        "path": prefix.paths.root,
-        "uuid": st["uuid"],
-        "env_file": st["env_file"],
-        "domain_type": st["domain_type"],
-        "nets": {name: {"type": n["type"], "subnet": n["subnet"], "gw": n["gw"],
-                        "bridge": n["bridge"], "libvirt_name": n["libvirt_name"],
-                        "state": "up" if nets.get(n["libvirt_name"]) else "down"}
-                 for name, n in st["nets"].items()},
-        "vms": {vm: {"state": EXTERNAL if v.get("provider") == "ssh"
-                     else doms.get(v["libvirt_name"], "undefined"),
-                     "ip": v["ip"], "distro": env.domains[vm].distro,
-                     "libvirt_name": v["libvirt_name"],
-                     "nics": [{"net": n["net"], "ip": n["ip"], "mac": n["mac"],
-                               "dev": n["dev"]} for n in v["nics"]],
-                     "snapshots": list(st.get("snapshots", {}))}
-                for vm, v in st["vms"].items()},
-        "snapshots": [{"name": n, **snap} for n, snap in st.get("snapshots", {}).items()],
+        "prefix": paths.name,
+        "path": paths.root,
+        "uuid": st.uuid,
+        "env_file": st.env_file,
+        "domain_type": st.domain_type,
+        "nets": {name: {"type": n.type, "subnet": n.subnet, "gw": n.gw, "bridge": n.bridge,
+                        "libvirt_name": n.libvirt_name,
+                        "state": "up" if nets.get(n.libvirt_name) else "down"}
+                 for name, n in st.nets.items()},
+        "vms": {vm: {"state": EXTERNAL if v.external
+                     else doms.get(str(v.libvirt_name), "undefined"),
+                     "ip": v.ip, "distro": env.domains[vm].distro,
+                     "libvirt_name": v.libvirt_name,
+                     "nics": [{"net": n.net, "ip": n.ip, "mac": n.mac, "dev": n.dev}
+                              for n in v.nics],
+                     "snapshots": list(snaps)}
+                for vm, v in st.vms.items()},
+        "snapshots": [{"name": n, **snap} for n, snap in snaps.items()],
     }
+
+
+def secrets(wd: WorkdirPaths, prefix_name: str) -> Dict[str, Dict[str, Any]]:
+    """{vm: {"root_password", "ssh_user", "ssh_password"}}: shown only on request."""
+    env = state.load_env(workdir.existing(wd, prefix_name))
+    return {vm: {"root_password": dom.root_password, "ssh_user": dom.ssh_user,
+                 "ssh_password": dom.ssh_password} for vm, dom in env.domains.items()}

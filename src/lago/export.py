@@ -112,7 +112,7 @@ def export(prefix: Prefix, output: str, standalone: bool = False, bundle: bool =
                          hint="--bundle keeps the disks layered on templates it carries")
     doms = virsh.domains(prefix.uri)
     running = [vm for vm in wanted
-               if doms.get(prefix.state["vms"][vm]["libvirt_name"], "shut off") != "shut off"]
+               if doms.get(prefix.state.vms[vm].libvirt_name, "shut off") != "shut off"]
     if running:
         raise UsageError(f"export needs stopped VMs; running: {', '.join(running)}",
                          hint="stop them first: lago.pyz stop (or shutdown)")
@@ -122,25 +122,25 @@ def export(prefix: Prefix, output: str, standalone: bool = False, bundle: bool =
     disks: Dict[str, List[Dict[str, Any]]] = {}
     carried = _Bundle(output) if bundle else None
     for vm in wanted:
-        info = prefix.state["vms"][vm]
+        info = prefix.state.vms[vm]
         disks[vm] = []
-        for d in info["disks"]:
-            file = f"{vm}-{d['name']}.qcow2"
+        for d in info.disks:
+            file = f"{vm}-{d.name}.qcow2"
             dst = os.path.join(output, file)
-            layered = not standalone and d.get("base")
-            with step("Export %s disk %s (%s)", vm, d["name"],
+            layered = not standalone and d.base
+            with step("Export %s disk %s (%s)", vm, d.name,
                       "layered" if layered else "flattened"):
                 if layered and carried:
-                    rel = carried.template(d["base"])
-                    qemu_img.convert(d["path"], dst, backing=os.path.join(output, rel),
+                    rel = carried.template(d.base)
+                    qemu_img.convert(d.path, dst, backing=os.path.join(output, rel),
                                      backing_fmt="qcow2", compress=compress)
                     qemu_img.rebase_unsafe(dst, rel, "qcow2")
                 elif layered:
-                    qemu_img.convert(d["path"], dst, backing=d["base"],
-                                     backing_fmt=d["base_format"], compress=compress)
+                    qemu_img.convert(d.path, dst, backing=d.base,
+                                     backing_fmt=d.base_format, compress=compress)
                 else:
-                    qemu_img.convert(d["path"], dst, compress=compress)
-                disks[vm].append({"name": d["name"], "dev": d["dev"], "file": file,
+                    qemu_img.convert(d.path, dst, compress=compress)
+                disks[vm].append({"name": d.name, "dev": d.dev, "file": file,
                                   "format": "qcow2", "sha256": sha256(dst)})
     doc = env_document(prefix.env, disks)
     if carried:

@@ -23,10 +23,10 @@ def facts(prefix: Prefix) -> Dict[str, Any]:
     of an env."""
     st, env = prefix.state, prefix.env
     vms = {}
-    for vm, info in st["vms"].items():
+    for vm, info in st.vms.items():
         dom = env.domains[vm]
-        domain = env.nets[info["management_net"]].dns_domain_name
-        vms[vm] = {"ip": info["ip"], "user": dom.ssh_user, "groups": list(dom.groups),
+        domain = env.nets[info.management_net].dns_domain_name
+        vms[vm] = {"ip": info.ip, "user": dom.ssh_user, "groups": list(dom.groups),
                    "names": [vm, f"{vm}.{domain}"] if domain else [vm],
                    "spec": lago_spec(dom)}
     return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts,

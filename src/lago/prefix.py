@@ -6,9 +6,9 @@
     prefix.start()                      # networks, VMs, and wait until each answers ssh
     prefix.virt_env.get_vms()["vm0"].ssh(["hostname"])
 
-The work is done by the operations the command line runs (create, env, ops, snapshots,
-day2), on the same files: a prefix made here is a prefix ``lago.pyz -w DIR -P NAME`` knows,
-and the other way round. Settings (lease directory, subnet pool, libvirt URL ...) come from
+The verbs of the command line are this class's methods (running.py, mixed in): the command
+line opens a prefix with ``Prefix.of(cfg, workdir, name)`` and calls them, so a prefix made
+here is a prefix ``lago.pyz -w DIR -P NAME`` knows, and the other way round. Settings (lease directory, subnet pool, libvirt URL ...) come from
 the config files and ``LAGO_*`` variables, as for the command line.
 """
 from __future__ import annotations
@@ -21,11 +21,12 @@ import shutil
 import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import config, ops, state
+from . import config, state
 from . import env as envmod
 from .errors import NotFound, UsageError
-from .fsutil import read_json, unlink_if_present, write_atomic, write_json
+from .fsutil import read_json, write_atomic, write_json
 from .paths import Paths, PrefixPaths, WorkdirPaths
+from .running import Running
 
 LOG = logging.getLogger("lago")
 
@@ -82,7 +83,7 @@ def _absolute_paths(conf: Dict[str, Any]) -> Dict[str, Any]:
     return conf
 
 
-class Prefix:
+class Prefix(Running):
     """A prefix is a directory that will contain all the data needed to set up the env."""
 
     def __init__(self, prefix: str) -> None:
@@ -91,6 +92,7 @@ class Prefix:
         self._virt_env: Any = None
         self._metadata: Optional[Dict[str, Any]] = None
         self._config: Optional[config.Config] = None
+        self._wd: Optional[WorkdirPaths] = None  # set by of(): opened by the command line
 
     def __repr__(self) -> str:
         return f"<lago.Prefix {self._prefix}>"
@@ -102,10 +104,25 @@ class Prefix:
             _logging()
         return self._config
 
+    @classmethod
+    def of(cls, cfg: config.Config, wd: WorkdirPaths, name: str) -> "Prefix":
+        """The existing prefix ``name`` (or the current one) of workdir ``wd``, with the
+        config ``cfg``: how the command line and lago.init/load/up open one."""
+        from . import workdir
+        prefix = cls(workdir.existing(wd, name).root)
+        prefix._config, prefix._wd = cfg, wd
+        return prefix
+
     def _ops(self) -> Tuple[config.Config, WorkdirPaths, str]:
-        """(config, workdir, prefix name): the arguments the operations (ops.py) take."""
-        return (self._cfg(), WorkdirPaths(os.path.dirname(self._prefix)),
+        """(config, workdir, prefix name): the arguments the orchestrator (env.py) takes."""
+        return (self._cfg(), self._wd or WorkdirPaths(os.path.dirname(self._prefix)),
                 os.path.basename(self._prefix))
+
+    def _made(self) -> None:
+        """A prefix a script opened by its path must have been made by virt_conf (said in
+        the API's words); one the command line opened is checked by the orchestrator."""
+        if self._wd is None:
+            self._loaded()
 
     def _env_prefix(self) -> envmod.Prefix:
         return envmod.Prefix(self._cfg(), PrefixPaths(self._prefix))
@@ -176,7 +193,7 @@ class Prefix:
         provisioning. ``template_repo``/``template_store``: a repo index (path or URL) and a
         store directory for ``type: template`` disks (default: the configured ones). Checked
         completely before anything is made; a failure removes what this call made."""
-        from . import create, envfile, host, templates
+        from . import create, envfile, host, networks, templates
         p = self._env_prefix()
         if state.read_uuid(p.paths) is None:
             raise PrefixError(f"{self._prefix} is not initialized", hint="call initialize()")
@@ -197,18 +214,19 @@ class Prefix:
         model = envfile.load_env(initfile, {"LAGO_PREFIX_PATH": self._prefix,
                                          "LAGO_WORKDIR_PATH": os.path.dirname(self._prefix),
                                          "LAGO_INITFILE_PATH": os.getcwd()})
-        envmod.require_host_bridges({n: net.bridge for n, net in model.nets.items()
-                                     if net.bridge})
+        networks.require_host_bridges({n: net.bridge for n, net in model.nets.items()
+                                       if net.bridge})
         templates.resolve(model, store, repo)
         with envmod.transaction(p) as undo:
             uuid = state.read_uuid(p.paths) or ""
             undo.push("release leases", lambda: self._release_subnets(uuid))
             subnets = self._allocate_subnets(model)
-            draft = {"version": state.VERSION, "uuid": uuid, "env_file": model.path,
-                     "domain_type": host.domain_type(cfg.domain_type), "ssh_key": None,
-                     **self._plan(model, uuid, subnets)}
+            draft = state.State.from_dict({
+                "uuid": uuid, "env_file": model.path, "ssh_key": None,
+                "domain_type": host.domain_type(cfg.domain_type),
+                **self._plan(model, uuid, subnets)})
             p.loaded(draft, model)
-            create._build(p, model, undo, draft)
+            create.build(p, model, undo, draft)
         self._virt_env = None
 
     def _allocate_subnets(self, conf: Any) -> List[Any]:
@@ -230,46 +248,91 @@ class Prefix:
         from . import addressing
         return addressing.plan(conf, uuid, addressing.all_subnets(conf, leased))
 
-    # -- running it ----------------------------------------------------------------------------
-    def start(self, vm_names: Optional[Sequence[str]] = None) -> None:
+    # -- making an env from an env file (the up, init and validate verbs) ------------------------
+    @classmethod
+    def up(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
+           no_wait: bool = False, ssh_key: Optional[str] = None,
+           skip_bootstrap: bool = False) -> Dict[str, Any]:
+        """init (if needed) + start + wait, then the deploy scripts when this call created
+        the env.
+
+        Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
+        "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script
+        leaves the env up (it is not rolled back) and raises ScriptFailed."""
+        from . import create, day2, events, networks, parallel, readiness
+        from .log import step
+        env, prefix, user_key = _new(cfg, wd, name, envfile, ssh_key, skip_bootstrap)
+        events.reset()
+        if (prefix.initialized and user_key is not None
+                and prefix.state.ssh_key != user_key.path):
+            raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
+                             f"--ssh-key {user_key.path}",
+                             hint="leave --ssh-key out to start it, or destroy it first")
+        with envmod.transaction(prefix) as undo:
+            # Asked under the lock: a concurrent up may have made the env while this one waited.
+            fresh, known = not prefix.initialized, None
+            if fresh:
+                with step("Initialize environment %s", prefix.paths.name):
+                    draft = create.reserve(prefix, env, undo, user_key)
+                    # The networks start while the disks are made and the guests provisioned.
+                    with parallel.alongside(lambda: networks.ensure_all(prefix, undo, {})):
+                        create.build(prefix, env, undo, draft)
+                # So start() need not ask the host: nothing of this env but its networks exists.
+                known = ({}, {net.libvirt_name: True for net in draft.nets.values()})
+            _set_current(wd, prefix, undo)
+            started = prefix.start(None, undo, known=known)
+            ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
+        result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
+        # Deploy scripts run once, when this up creates the env: re-running up must not repeat
+        # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
+        if fresh and not no_wait:
+            with envmod.transaction(prefix):
+                result["deployed"] = day2.deploy(prefix)
+        result["phases"] = events.times()
+        return result
+
+    @classmethod
+    def create(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
+               ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
+               skip_build: bool = False) -> str:
+        """`lago.pyz init`: make the env's prefix without starting anything; its name."""
+        from . import create
+        from .log import step
+        env, prefix, user_key = _new(cfg, wd, name, envfile, ssh_key, skip_bootstrap,
+                                     skip_build)
+        if prefix.initialized:
+            raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
+                             hint="use 'up' to start it, or 'destroy' it first")
+        with envmod.transaction(prefix) as undo:
+            with step("Initialize environment %s", prefix.paths.name):
+                create.initialize(prefix, env, undo, user_key)
+            _set_current(wd, prefix, undo)
+        return prefix.paths.name
+
+    @staticmethod
+    def validate(envfile: str, wd: WorkdirPaths, name: str,
+                 cfg: Optional[config.Config] = None) -> Any:
+        """The env file checked exactly as up/init check it (and its templates, given
+        ``cfg``); touches nothing. Returns the env model."""
+        from . import bundle, create, templates
+        env = create.load(wd, name, envfile, cfg)
+        bundle.check(env)
+        if cfg is not None:
+            templates.check(env, cfg.template_store, cfg.template_repo)
+        return env
+
+    # -- running it (the verbs are running.Running's) ----------------------------------------
+    def start(self, vm_names: Optional[Sequence[str]] = None,
+              no_wait: bool = False) -> Dict[str, Any]:
         """Start the networks and VMs (all, or ``vm_names``) and wait until each answers ssh
         with the env's key."""
-        self._loaded()
-        ops.start(*self._ops(), vm_names)
+        self._made()
+        return super().start(vm_names, no_wait)
 
-    def stop(self, vm_names: Optional[Sequence[str]] = None) -> None:
+    def stop(self, vm_names: Optional[Sequence[str]] = None) -> List[str]:
         """Power the VMs (all, or ``vm_names``) off; the networks go down with the last."""
-        self._loaded()
-        ops.stop(*self._ops(), vm_names)
-
-    def create_snapshots(self, name: str) -> None:
-        """One snapshot ``name`` of every VM, at one consistent point."""
-        ops.snapshot(*self._ops(), name)
-
-    def revert_snapshots(self, name: str) -> None:
-        """Every VM back to snapshot ``name``, in the run state it had then."""
-        ops.revert(*self._ops(), name)
-
-    def cleanup(self) -> None:
-        """Stop everything of the env, remove its VMs, networks and bridges from the host,
-        release its subnets and mark the prefix uninitialized; its files stay (remove the
-        directory afterwards, or run ``lago.pyz doctor --fix``)."""
-        from . import day2
-        from .errors import LagoError
-        p = self._env_prefix()
-        with envmod.transaction(p):
-            # First say the prefix holds no env: a cleanup killed part way is then seen as
-            # abandoned (by doctor), not trusted.
-            unlink_if_present(p.paths.initialized)
-            try:
-                day2.close_masters(p)
-            except (LagoError, OSError):
-                pass  # best effort: a half-made prefix has none
-            p.remove_libvirt_objects()
-            uuid = state.read_uuid(p.paths)
-            if uuid:
-                self._release_subnets(uuid)
-        self._virt_env = None
+        self._made()
+        return super().stop(vm_names)
 
     def _create_virt_env(self) -> Any:
         from .virt import VirtEnv
@@ -281,3 +344,35 @@ class Prefix:
         if self._virt_env is None:
             self._virt_env = self._create_virt_env()
         return self._virt_env
+
+
+def _set_current(wd: WorkdirPaths, prefix: envmod.Prefix, undo: Any) -> None:
+    from . import workdir
+    if not os.path.lexists(wd.current):
+        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
+        workdir.set_current(wd, prefix.paths.name)
+
+
+def _new(cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
+         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
+         skip_build: bool = False) -> Tuple[Any, envmod.Prefix, Any]:
+    """(env model, the orchestrator's prefix, the --ssh-key checked): the env file and the key
+    validated, nothing on the host touched before this passes. ``skip_bootstrap``: every VM's
+    image is used as it is (``provision: none``); ``skip_build``: no disk build steps."""
+    from . import bundle, create, networks, templates, workdir
+    env = create.load(wd, name, envfile, cfg)
+    if skip_bootstrap:
+        for dom in env.domains.values():
+            dom.bootstrap, dom.provision = False, "none"
+    if skip_build:
+        for dom in env.domains.values():
+            for disk in dom.disks:
+                disk.build = []
+    user_key = create.UserKey(ssh_key) if ssh_key else None
+    networks.require_host_bridges({n: net.bridge for n, net in env.nets.items() if net.bridge})
+    templates.resolve(env, cfg.template_store, cfg.template_repo)
+    prefix = envmod.Prefix(cfg, workdir.prefix_for_new(wd, name))
+    if not prefix.initialized:
+        bundle.check(env)  # hashes every listed disk: once, when the env is made
+    os.makedirs(wd.root, exist_ok=True)
+    return env, prefix, user_key

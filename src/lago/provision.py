@@ -17,12 +17,13 @@ import shutil
 import tarfile
 import tempfile
 import time
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from . import (addressing, cloudinit, guestfish, guestfs, isoimage, model, netconfig, openssl,
                parallel, ssh)
 from .log import step
 from .paths import PrefixPaths
+from .state import State
 
 LOG = logging.getLogger("lago")
 IQN_BASE = "iqn.2014-07.org.lago"
@@ -36,7 +37,7 @@ def cloud_init_vms(env: model.Env) -> List[str]:
     return [vm for vm, dom in env.domains.items() if dom.provision == "cloud-init"]
 
 
-def run(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
+def run(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
         disks: Dict[str, List[Dict[str, str]]], domain_type: str) -> Dict[str, str]:
     """sysprep (in parallel) and cloud-init seeds for the VMs that ask; returns {vm: seed iso}."""
     if sysprep_vms(env):
@@ -70,7 +71,7 @@ class Kit:
         return self.ssh_user == "root" and not self.selinux and not self.build
 
 
-def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
+def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
               disks: Dict[str, List[Dict[str, str]]], domain_type: str,
               vms: Optional[List[str]] = None) -> Dict[str, float]:
     """Provision ``vms`` (default: every VM that asks for it); returns seconds per VM. The VMs
@@ -93,22 +94,21 @@ def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, 
     return seconds
 
 
-def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any], vm: str,
+def sysprep_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: State, vm: str,
                boot_disk: Dict[str, str], domain_type: str) -> None:
     """Provision one VM's boot disk (``boot_disk``) as init does."""
     bootstrap(paths, env, uuid, planned, {vm: [boot_disk]}, domain_type, vms=[vm])
 
 
-def _kit(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any], vm: str,
+def _kit(paths: PrefixPaths, env: model.Env, uuid: str, planned: State, vm: str,
          boot_disk: Dict[str, str], tmp: str) -> Kit:
     os.mkdir(tmp, 0o700)
     dom = env.domains[vm]
-    info = planned["vms"][vm]
-    nets = planned["nets"]
+    info, nets = planned.vms[vm], planned.nets
     fam = netconfig.family(dom.distro)
-    mgmt = info["management_net"]
-    net_files = netconfig.files(fam, info["nics"], {n: nets[n]["subnet"] for n in nets},
-                                (mgmt, nets[mgmt]["gw"]))
+    mgmt = info.management_net
+    net_files = netconfig.files(fam, [n.to_dict() for n in info.nics],
+                                {n: nets[n].subnet for n in nets}, (mgmt, nets[mgmt].gw))
     uploads = []
     for i, (guest, content, mode) in enumerate(net_files):
         local = os.path.join(tmp, f"net{i}")
@@ -221,7 +221,7 @@ def _read(path: str) -> str:
 
 
 def seeds(paths: PrefixPaths, env: model.Env, uuid: str,
-          planned: Dict[str, Any]) -> Dict[str, str]:
+          planned: State) -> Dict[str, str]:
     """A NoCloud seed ISO for every cloud-init VM: {vm: iso path}."""
     out = {}
     for vm in cloud_init_vms(env):
@@ -230,11 +230,11 @@ def seeds(paths: PrefixPaths, env: model.Env, uuid: str,
     return out
 
 
-def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, Any],
+def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
             vm: str) -> str:
     dom = env.domains[vm]
-    info, nets = planned["vms"][vm], planned["nets"]
-    mgmt = info["management_net"]
+    info, nets = planned.vms[vm], planned.nets
+    mgmt = info.management_net
     with open(paths.ssh_pubkey, encoding="utf-8") as fh:
         pubkey = fh.read()
     pw_hash = openssl.password_hash(dom.root_password) if dom.root_password else None
@@ -242,7 +242,8 @@ def seed_vm(paths: PrefixPaths, env: model.Env, uuid: str, planned: Dict[str, An
         "meta-data": cloudinit.meta_data(vm, f"{uuid}-{vm}"),
         "user-data": cloudinit.user_data(addressing.host_label(vm), pubkey, pw_hash, dom.ssh_user),
         "network-config": cloudinit.network_config(
-            info["nics"], {n: nets[n]["subnet"] for n in nets}, (mgmt, nets[mgmt]["gw"])),
+            [n.to_dict() for n in info.nics], {n: nets[n].subnet for n in nets},
+            (mgmt, nets[mgmt].gw)),
     }
     iso = os.path.join(paths.images, f"{vm}-seed.iso")
     with _private_dir(paths.root, f".seed-{vm}-") as tmp:

@@ -54,7 +54,7 @@ def _wait_one(prefix: Prefix, vm: str, deadline: float, pubkey: str) -> None:
     marker = prefix.paths.key_installed(vm)
     installed = False
     if (password and dom.provision == "none" and not os.path.exists(marker)
-            and not prefix.state.get("ssh_key")):
+            and not prefix.state.ssh_key):
         # First contact with a VM nothing provisioned: the env's own new key cannot be
         # there yet, so log in with the password at once (one handshake less, each costs
         # under TCG). A key the user brought (--ssh-key) may well be trusted already.

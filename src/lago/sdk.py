@@ -132,9 +132,9 @@ class SDK:
     def destroy(self) -> None:
         """Remove everything of the env (VMs, networks, leases, its prefix); the workdir
         too when no other env is left in it."""
-        from . import ops, workdir
+        from . import workdir
         from .paths import WorkdirPaths
-        ops.destroy(*self._prefix._ops())
+        self._prefix.destroy()
         wd = WorkdirPaths(self._workdir)
         if os.path.isdir(wd.root) and not workdir.list_prefixes(wd):
             shutil.rmtree(wd.root)

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any, Dict, List
 
-from . import day2, parallel, state, virsh
+from . import day2, networks, parallel, state, virsh
 from .env import Prefix
 from .errors import ExternalError, NotFound, UsageError
 from .log import step
@@ -44,8 +44,10 @@ def validate_name(name: str) -> str:
 
 def recorded(prefix: Prefix) -> Dict[str, Dict[str, Any]]:
     """The env's snapshots, oldest first."""
-    snaps: Dict[str, Dict[str, Any]] = prefix.state.setdefault("snapshots", {})
-    return snaps
+    st = prefix.state
+    if st.snapshots is None:
+        st.snapshots = {}
+    return st.snapshots
 
 
 def listing(prefix: Prefix) -> List[Dict[str, Any]]:
@@ -58,7 +60,7 @@ def _vm_states(prefix: Prefix) -> Dict[str, str]:
     doms = virsh.domains(prefix.uri)
     out = {}
     for vm, info in prefix.libvirt_vms().items():
-        lv_state = doms.get(info["libvirt_name"])
+        lv_state = doms.get(str(info.libvirt_name))
         if lv_state is None:
             raise NotFound(f"VM {vm} is not defined in libvirt",
                            hint="run 'lago.pyz start' to define it again")
@@ -68,9 +70,9 @@ def _vm_states(prefix: Prefix) -> Dict[str, str]:
 
 def _check_disks(prefix: Prefix) -> None:
     for vm, info in prefix.libvirt_vms().items():
-        for disk in info["disks"]:
-            if disk["format"] != "qcow2":
-                raise UsageError(f"VM {vm}: disk {disk['name']} is {disk['format']}; internal "
+        for disk in info.disks:
+            if disk.format != "qcow2":
+                raise UsageError(f"VM {vm}: disk {disk.name} is {disk.format}; internal "
                                  "snapshots need qcow2 disks")
 
 
@@ -82,7 +84,7 @@ def create(prefix: Prefix, name: str) -> Dict[str, Any]:
                          hint=f"delete it first: lago.pyz snapshot --delete {name}")
     _check_disks(prefix)
     states = _vm_states(prefix)
-    lv = {vm: info["libvirt_name"] for vm, info in prefix.libvirt_vms().items()}
+    lv = {vm: str(info.libvirt_name) for vm, info in prefix.libvirt_vms().items()}
     t0 = time.monotonic()
     paused: List[str] = []
     made: List[str] = []
@@ -122,7 +124,7 @@ def revert(prefix: Prefix, name: str, undo: Undo) -> Dict[str, Any]:
     """Bring every VM back to snapshot ``name``, each in the run state it had then."""
     snap = _get(prefix, name)
     now = _vm_states(prefix)
-    lv = {vm: info["libvirt_name"] for vm, info in prefix.libvirt_vms().items()}
+    lv = {vm: str(info.libvirt_name) for vm, info in prefix.libvirt_vms().items()}
     missing = [vm for vm in now if vm not in snap["vms"]]
     if missing:
         raise ExternalError(f"snapshot '{name}' has no data for {', '.join(missing)}")
@@ -130,7 +132,7 @@ def revert(prefix: Prefix, name: str, undo: Undo) -> Dict[str, Any]:
     t0 = time.monotonic()
     if live:
         # A VM coming back running needs its networks; they go down when the last VM stops.
-        prefix.ensure_networks(undo)
+        networks.ensure_all(prefix, undo)
 
     def back(vm: str) -> None:
         with step("Revert %s to %s", vm, name):
@@ -151,7 +153,7 @@ def revert(prefix: Prefix, name: str, undo: Undo) -> Dict[str, Any]:
 def delete(prefix: Prefix, name: str) -> Dict[str, Any]:
     """Remove snapshot ``name`` from every VM (and its data from the disks)."""
     _get(prefix, name)
-    lv = {vm: info["libvirt_name"] for vm, info in prefix.libvirt_vms().items()}
+    lv = {vm: str(info.libvirt_name) for vm, info in prefix.libvirt_vms().items()}
     parallel.each(list(lv), lambda vm: virsh.snapshot_delete(prefix.uri, lv[vm], name))
     del recorded(prefix)[name]
     state.save(prefix.paths, prefix.state)

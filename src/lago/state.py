@@ -3,15 +3,24 @@
 Schema (version 1)::
 
     {"version": 1, "uuid": str, "env_file": str, "domain_type": "qemu"|"kvm",
-     "nets": {NAME: {"subnet", "gw", "type", "libvirt_name", "bridge", "dhcp": {"start","end"}}},
-     "vms":  {NAME: {"libvirt_name", "ip", "management_net",
+     "ssh_key": str|null (absent before --ssh-key existed),
+     "nets": {NAME: {"subnet", "gw", "type", "libvirt_name", "bridge", "dhcp": {"start","end"},
+                     "own_bridge" (absent in older prefixes)}},
+     "vms":  {NAME: {"libvirt_name", "ip", "management_net", "provider" (only "ssh"),
+                     "seed" (a cloud-init seed ISO, when there is one),
                      "nics": [{"net", "ip", "mac", "dev"}],
-                     "disks": [{"name", "dev", "path", "format", "base", "base_format"}]}}}
+                     "disks": [{"name", "dev", "path", "format", "base", "base_format"}]}},
+     "snapshots": {NAME: {"created", "vms": {VM: run state}}} (from the first snapshot on)}
+
+The dataclasses below are that file, typed. A key an older prefix lacks stays absent when the
+state is written back, and a key this version does not know is kept: what is read and written
+again is the same JSON, byte for byte (tests/unit/test_state.py).
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, List, Optional, Tuple
 
 from .fsutil import read_json, write_json
 from .paths import PrefixPaths
@@ -20,14 +29,163 @@ from .model import Env
 VERSION = 1
 
 
-def load(paths: PrefixPaths) -> Optional[Dict[str, Any]]:
+class _Record:
+    """One JSON object of state.json: its keys as fields, keys this version does not know in
+    ``extra``; the fields named in OMITTED_IF_NONE are written only when they have a value."""
+
+    OMITTED_IF_NONE: Tuple[str, ...] = ()
+    extra: Dict[str, Any]
+
+    def to_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name in ("extra", "has_ssh_key") or (
+                    value is None and f.name in self.OMITTED_IF_NONE):
+                continue
+            out[f.name] = _plain(value)
+        return {**out, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> Any:
+        names = {f.name for f in fields(cls)} - {"extra", "has_ssh_key"}  # type: ignore
+        known = cls._typed({k: v for k, v in data.items() if k in names})
+        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+
+    @classmethod
+    def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
+        """``known`` with its nested objects as records."""
+        return known
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class NicState(_Record):
+    net: str
+    ip: Optional[str]
+    mac: Optional[str]
+    dev: str
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DiskState(_Record):
+    name: str
+    dev: str
+    path: str
+    format: str
+    base: Optional[str] = None
+    base_format: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NetState(_Record):
+    OMITTED_IF_NONE = ("own_bridge",)
+
+    subnet: str
+    gw: str
+    type: str
+    libvirt_name: str
+    bridge: str
+    dhcp: Optional[Dict[str, str]] = None
+    own_bridge: Optional[bool] = None  # None: a prefix from before lago made bridges itself
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class VmState(_Record):
+    OMITTED_IF_NONE = ("provider", "seed")
+
+    libvirt_name: Optional[str]  # None for a vm-provider ssh machine
+    ip: Optional[str]
+    management_net: str
+    nics: List[NicState]
+    disks: List[DiskState] = field(default_factory=list)
+    provider: Optional[str] = None  # "ssh": an existing machine lago neither starts nor stops
+    seed: Optional[str] = None  # its cloud-init seed ISO
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def external(self) -> bool:
+        return self.provider == "ssh"
+
+    @classmethod
+    def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
+        return {**known, "nics": [NicState.from_dict(n) for n in known["nics"]],
+                "disks": [DiskState.from_dict(d) for d in known.get("disks", [])]}
+
+
+@dataclass
+class State(_Record):
+    OMITTED_IF_NONE = ("snapshots",)
+
+    version: int
+    uuid: str
+    env_file: str
+    domain_type: str
+    ssh_key: Optional[str]  # the --ssh-key the env was made with
+    nets: Dict[str, NetState]
+    vms: Dict[str, VmState]
+    # Snapshots in snapshots.py's schema; None until the first one is taken.
+    snapshots: Optional[Dict[str, Dict[str, Any]]] = None
+    has_ssh_key: bool = field(default=True, compare=False)  # False: an older prefix's state
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        out = super().to_dict()
+        if not self.has_ssh_key:
+            del out["ssh_key"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "State":
+        st: State = super().from_dict({"version": VERSION, "ssh_key": None, **data})
+        st.has_ssh_key = "ssh_key" in data
+        return st
+
+    @classmethod
+    def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
+        return {**known, "nets": {n: NetState.from_dict(v) for n, v in known["nets"].items()},
+                "vms": vms_from_dict(known["vms"])}
+
+    def libvirt_vms(self) -> Dict[str, VmState]:
+        """The VMs that are libvirt domains (not vm-provider ssh machines)."""
+        return {name: vm for name, vm in self.vms.items() if not vm.external}
+
+
+def vms_from_dict(data: Dict[str, Dict[str, Any]]) -> Dict[str, VmState]:
+    """The ``vms`` of a state, or of an address plan (addressing.plan), typed."""
+    return {n: VmState.from_dict(v) for n, v in data.items()}
+
+
+def load(paths: PrefixPaths) -> Optional[State]:
     if not os.path.exists(paths.state):
         return None
-    return read_json(paths.state)
+    return State.from_dict(read_json(paths.state))
 
 
-def save(paths: PrefixPaths, state: Dict[str, Any]) -> None:
-    write_json(paths.state, state)
+def require(paths: PrefixPaths) -> State:
+    """The state of an initialized prefix; NotFound (with what to do) if it has none."""
+    st = load(paths)
+    if st is None:
+        from .errors import NotFound
+        raise NotFound(f"environment '{paths.name}' is not initialized",
+                       hint="run 'lago.pyz up ENVFILE' (or destroy it)")
+    return st
+
+
+def save(paths: PrefixPaths, state: State) -> None:
+    write_json(paths.state, state.to_dict())
 
 
 def load_env(paths: PrefixPaths) -> Env:

@@ -4,15 +4,19 @@ XML goes to virsh on stdin (``/dev/stdin``) so nothing secret or stale is left i
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import time
-import xml.etree.ElementTree as ET
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from . import runner
 from .errors import ExternalError
+
+if TYPE_CHECKING:
+    import ipaddress
+
+# ipaddress and ElementTree are imported by the two parsers that need them: `status`, which
+# lists domains and networks, starts without either.
 
 LOG = logging.getLogger("lago")
 
@@ -227,6 +231,8 @@ def reboot(uri: str, name: str) -> None:
 
 def parse_network_subnets(xml: str) -> List[ipaddress.IPv4Network]:
     """The IPv4 subnets a libvirt <network> XML claims (its <ip address netmask|prefix>)."""
+    import ipaddress
+    import xml.etree.ElementTree as ET
     out = []
     for ip in ET.fromstring(xml).iter("ip"):
         if ip.get("family", "ipv4") != "ipv4" or not ip.get("address"):
@@ -315,6 +321,7 @@ def domid(uri: str, name: str) -> str:
 def parse_vnc_port(xml: str) -> Optional[int]:
     """The TCP port of a live domain XML's VNC display; None without one (or before libvirt
     has picked the port: autoport shows -1 until the domain runs)."""
+    import xml.etree.ElementTree as ET
     for g in ET.fromstring(xml).iter("graphics"):
         if g.get("type") == "vnc" and g.get("port", "-1").isdigit():
             return int(g.get("port", "-1"))

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from . import addressing, state, virsh
+from . import addressing, networks, state, virsh
 from . import env as envmod
 from .errors import UsageError
 from .paths import PrefixPaths
@@ -75,7 +75,8 @@ class VirtEnv:
     @classmethod
     def from_prefix(cls, prefix: "Prefix") -> "VirtEnv":
         st = prefix._loaded().state
-        return cls(prefix, st["vms"], st["nets"])
+        return cls(prefix, {n: vm.to_dict() for n, vm in st.vms.items()},
+                   {n: net.to_dict() for n, net in st.nets.items()})
 
     def _create_net(self, net_spec: Dict[str, Any]) -> "Network":
         return (BridgeNetwork if net_spec.get("type") == "bridge" else NATNetwork)(self, net_spec)
@@ -178,13 +179,13 @@ class Network:
         ``vm-ethN`` per NIC), the env file's dns_records and mappings not yet saved."""
         p = self._env.prefix._loaded()
         out: Dict[str, str] = {}
-        for vm, info in p.state["vms"].items():
-            for nic in info["nics"]:
-                if nic["net"] == self.name():
-                    if nic["ip"] == info["ip"] and info["management_net"] == self.name():
-                        out[vm] = nic["ip"]
-                    out.setdefault(vm, nic["ip"])
-                    out[f"{vm}-{nic['dev']}"] = nic["ip"]
+        for vm, info in p.state.vms.items():
+            for nic in info.nics:
+                if nic.net == self.name() and nic.ip:
+                    if nic.ip == info.ip and info.management_net == self.name():
+                        out[vm] = nic.ip
+                    out.setdefault(vm, nic.ip)
+                    out[f"{vm}-{nic.dev}"] = nic.ip
         out.update(p.env.nets[self.name()].dns_records)
         out.update(self._pending)
         return out
@@ -223,15 +224,15 @@ class Network:
         p = self._env.prefix._loaded()
         with envmod.transaction(p):
             model = p.env
-            before = addressing.dns_hosts(model, p.state)
+            before = addressing.dns_hosts(model, p.state.vms)
             model.nets[self.name()].dns_records.update(self._pending)
             state.save_env(p.paths, model)
-            after = addressing.dns_hosts(model, p.state)
-            self._update_libvirt(p.state["nets"], before, after,
+            after = addressing.dns_hosts(model, p.state.vms)
+            self._update_libvirt(p.state.nets, before, after,
                                  sorted(set(self._pending.values())))
         self._pending.clear()
 
-    def _update_libvirt(self, nets: Dict[str, Any], before: Dict[str, List[str]],
+    def _update_libvirt(self, nets: Dict[str, state.NetState], before: Dict[str, List[str]],
                         after: Dict[str, List[str]], ips: List[str]) -> None:
         """Every network of the env serves the env's whole DNS (see env.Prefix): each
         defined one gets the new names. libvirt cannot modify a DNS host, only delete and
@@ -239,8 +240,8 @@ class Network:
         from . import xmlgen
         defined = virsh.networks(self._uri())
         for net in nets.values():
-            lv = net["libvirt_name"]
-            if lv not in defined or net["type"] == "bridge":  # bridge nets have no DNS
+            lv = net.libvirt_name
+            if lv not in defined or net.type == "bridge":  # bridge nets have no DNS
                 continue
             for ip in ips:
                 if ip in before:
@@ -257,8 +258,8 @@ class Network:
         p = self._env.prefix._loaded()
         with envmod.transaction(p) as undo:
             # The orchestrator's own step, so the network is the one 'start' would make.
-            p._ensure_network(self.name(), p.state["nets"][self.name()],
-                              virsh.networks(self._uri()), undo)
+            networks.ensure(p, self.name(), p.state.nets[self.name()],
+                            virsh.networks(self._uri()), undo)
 
     def stop(self) -> None:
         virsh.net_destroy(self._uri(), self._libvirt_name())

@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, ops, virsh
+from . import day2, networks, virsh
 from . import env as envmod
 from .errors import NotFound, UsageError
 from .fsutil import write_json
@@ -52,7 +52,7 @@ class _Service:
         return f"<lago service {self._name} on {self._vm.name()}>"
 
     def _do(self, action: str) -> int:
-        result = ops.service(*self._vm._env.prefix._ops(), self._vm.name(), self._name, action)
+        result = self._vm._env.prefix.service(self._vm.name(), self._name, action)
         return _STATES[result["state"]]
 
     @classmethod
@@ -107,7 +107,7 @@ class VM:
 
     def _prefix(self) -> envmod.Prefix:
         p = self._env.prefix._loaded()
-        if self.name() not in p.state["vms"]:
+        if self.name() not in p.state.vms:
             raise NotFound(f"no VM '{self.name()}' in {self._env.prefix.paths.prefix()}")
         return p
 
@@ -128,7 +128,7 @@ class VM:
         """The iSCSI initiator name provisioning gave the guest."""
         from .addressing import short_id
         from .provision import IQN_BASE
-        return f"{IQN_BASE}:{short_id(self._prefix().state['uuid'])}:{self.name()}"
+        return f"{IQN_BASE}:{short_id(self._prefix().state.uuid)}:{self.name()}"
 
     def _libvirt_name(self) -> str:
         return str(self._spec["libvirt_name"])
@@ -160,9 +160,9 @@ class VM:
         if self.alive():
             raise UsageError(f"VM {self.name()} is running", hint="stop it first")
         with envmod.transaction(p):
-            provision.sysprep_vm(p.paths, p.env, p.state["uuid"], p.state, self.name(),
-                                 p.state["vms"][self.name()]["disks"][0],
-                                 p.state["domain_type"])
+            provision.sysprep_vm(p.paths, p.env, p.state.uuid, p.state, self.name(),
+                                 p.state.vms[self.name()].disks[0].to_dict(),
+                                 p.state.domain_type)
 
     def create_snapshot(self, name: str) -> None:
         """A snapshot ``name`` of this VM alone (disks, and memory while it runs)."""
@@ -178,7 +178,7 @@ class VM:
         if name not in virsh.snapshot_names(self._uri(), self._libvirt_name()):
             raise NotFound(f"VM {self.name()} has no snapshot '{name}'")
         with envmod.transaction(p) as undo:
-            p.ensure_networks(undo)
+            networks.ensure_all(p, undo)
             virsh.snapshot_revert(self._uri(), self._libvirt_name(), name)
             # The guest no longer knows the ssh connections made after the snapshot.
             day2.close_masters(p)
@@ -193,7 +193,7 @@ class VM:
     # -- in the guest --------------------------------------------------------------------------
     def _channel(self) -> SSHChannel:
         p = self._prefix()
-        ops.require_running(p, self.name())
+        day2.require_running(p, self.name())
         return SSHChannel(day2.target(p, self.name()))
 
     def ssh(self, command: Sequence[str], data: Optional[str] = None,
@@ -234,7 +234,7 @@ class VM:
 
         from . import readiness
         p = self._prefix()
-        ops.require_running(p, self.name())
+        day2.require_running(p, self.name())
         p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(max(connect_retries, 1)))
         readiness.wait_ready(p, [self.name()])
 
@@ -254,7 +254,7 @@ class VM:
 
     def service(self, name: str) -> _Service:
         from .services import check_name
-        ops.require_running(self._prefix(), self.name())
+        day2.require_running(self._prefix(), self.name())
         return _Service(self, check_name(name))
 
     def guest_agent(self) -> _Service:

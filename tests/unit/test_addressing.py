@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from lago import addressing, envfile
+from lago import addressing, envfile, state
 
 
 def _load(tmp_path, text):
@@ -50,7 +50,7 @@ domains:
     planned = addressing.plan(env, "12345678", [ipaddress.IPv4Network("192.168.1.0/24"),
                                                 ipaddress.IPv4Network("192.168.2.0/24")])
     assert planned["vms"]["v"]["ip"] == "192.168.2.2"
-    names = addressing.dns_hosts(env, planned)
+    names = addressing.dns_hosts(env, state.vms_from_dict(planned["vms"]))
     assert names["192.168.2.2"] == ["v", "v-eth1"]
     assert names["192.168.1.2"] == ["v-eth0"]
 

@@ -47,7 +47,7 @@ def fake_prefix(root, ip="192.168.201.2"):
 
 
 def write_state(paths, ip):
-    state.save(paths, {
+    state.save(paths, state.State.from_dict({
         "version": 1, "uuid": "u", "env_file": "env.yaml", "domain_type": "qemu",
         "nets": {"lan": {"subnet": "192.168.201.0/24", "gw": "192.168.201.1", "type": "nat",
                          "libvirt_name": "lago-u-lan", "bridge": "br0", "dhcp": None},
@@ -58,7 +58,7 @@ def write_state(paths, ip):
                         "nics": [{"net": "lan", "ip": ip, "mac": "m0", "dev": "eth0"},
                                  {"net": "stor", "ip": "192.168.202.2", "mac": "m1",
                                   "dev": "eth1"}],
-                        "disks": []}}})
+                        "disks": []}}}))
 
 
 def test_importing_lago_loads_neither_the_api_nor_the_cli():

@@ -144,7 +144,7 @@ def test_a_verbs_help_shows_its_own_options(verb, name, option, capsys):
     (["-w", "status", "status"], ("status",)),       # -w takes a value, even one named like a verb
     (["--workdir=/x", "-q", "revert", "s1"], ("snapshot",)),
     (["shell", "vm0"], ("ssh",)),
-    (["--events", "f", "--json", "ansible_hosts"], ("exports",)),
+    (["--events", "f", "--json", "ansible_hosts"], ("inventory",)),
     (["--help"], ()), ([], ()), (["nosuchverb"], ()), (["-q", "-h", "up"], ()),
     (["--", "up"], None),
 ])

@@ -2,13 +2,16 @@
 
 The layers, top down:
 - command line: cli.py (global options, the verb table, main() → exit code) and commands/, one
-  small module per verb; the only code that prints.
-- upstream Lago's documented API: prefix.py, virt.py, vm.py, sdk.py, subnet_lease.py,
-  dirlock.py, sysprep.py, utils.py, brctl.py, constants.py; over the operations, which never
-  import it.
-- operations: create.py (up, init, validate), env.py (an existing env: start, stop, destroy,
-  status), ops.py, day2.py, api.py and the steps they compose (provision, snapshots, collect,
-  export, templates, store, readiness ...); they return data.
+  small module per verb: parse, call the object model, format; the only code that prints.
+- the object model, upstream Lago's documented API: prefix.py (a Prefix; up, create and
+  validate of an env file; the other verbs are its methods, running.py), virt.py, vm.py,
+  sdk.py, subnet_lease.py, dirlock.py, sysprep.py, utils.py, brctl.py, constants.py; our own
+  API (api.py: lago.init/load/up) over the same Prefix. Nothing below imports it.
+- orchestration: create.py (the steps of making a prefix), env.py (an existing env: start,
+  stop, destroy, under the lock, with undo), networks.py, domains.py, day2.py and the steps
+  they compose (provision, snapshots, collect, export, templates, store, readiness ...); they
+  return data. status is apart, read only: envstatus.py reads the saved state (state.py,
+  typed) and asks virsh once.
 - pure logic, no processes: model.py, the envfile package (env file → model, located
   problems), xmlgen.py, addressing.py, netconfig.py, cloudinit.py, cpu.py, inventory.py,
   safe.py, paths.py; leases.py keeps the host-wide lease files.
@@ -135,9 +138,11 @@ def test_only_the_runner_starts_or_replaces_processes():
 
 
 
-# Upstream Lago's documented API: a layer on top of the operations, which never import it.
-UPSTREAM_API = {"prefix", "virt", "vm", "sdk", "subnet_lease", "dirlock", "sysprep", "utils",
-                "brctl", "constants"}
+# The object model (upstream Lago's documented API, with the verbs as Prefix's methods, and
+# our own API over it): on top of the orchestrator and its steps, which never import it.
+UPSTREAM_API = {"prefix", "running", "virt", "vm", "sdk", "api", "subnet_lease", "dirlock",
+                "sysprep", "utils", "brctl", "constants"}
+ABOVE = ("cli", "commands.")  # the command line, over the object model
 
 
 def _relative_imports(tree):
@@ -153,7 +158,8 @@ def test_nothing_below_the_upstream_api_imports_it():
     bad = []
     for path, tree in sources():
         mod = os.path.splitext(os.path.relpath(path, SRC))[0].replace(os.sep, ".")
-        if mod in UPSTREAM_API or mod == "__init__":  # the package hands them out lazily
+        if mod in UPSTREAM_API or mod == "__init__" or mod.startswith(ABOVE):
+            # (the package hands them out lazily)
             continue
         bad += [f"{mod} imports {m}" for m in _relative_imports(tree) if m in UPSTREAM_API]
     assert bad == []
@@ -183,14 +189,59 @@ def test_no_module_is_over_400_lines():
     assert long == {}
 
 
+def _loaded_after_importing(verbs, wanted):
+    """The modules of ``wanted`` (a Python expression on m) loaded by importing the verbs."""
+    code = ("import importlib, sys\n"
+            f"for verb in {tuple(verbs)!r}:\n"
+            "    importlib.import_module('lago.commands.' + verb)\n"
+            f"print(sorted(m for m in sys.modules if {wanted}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
+    return out.stdout.strip()
+
+
 def test_read_only_verbs_do_not_import_the_env_file_loader():
     """status, ssh and stop read a prefix's saved model: the YAML and env-file checking code
     (the envfile package, the vendored yaml) stay out of their start-up cost."""
-    code = ("import importlib, sys\n"
-            "for verb in ('status', 'ssh', 'lifecycle'):\n"
-            "    importlib.import_module('lago.commands.' + verb)\n"
-            "print(sorted(m for m in sys.modules if m.startswith('lago.envfile') or "
-            "m.split('.')[0] == 'yaml' or m == 'lago.create'))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=os.path.dirname(SRC)), check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded_after_importing(
+        ("status", "ssh", "lifecycle"),
+        "m.startswith('lago.envfile') or m.split('.')[0] == 'yaml' or m == 'lago.create'") == "[]"
+
+
+def test_status_is_a_read_only_path():
+    """status reads the saved state and asks libvirt once (envstatus.py): it imports neither
+    the orchestrator (env.py, with its lock, undo and parallel steps) nor ssh."""
+    assert _loaded_after_importing(
+        ("status",), "m in ('lago.env', 'lago.create', 'lago.ssh', 'lago.parallel', "
+                     "'lago.undo', 'lago.xmlgen')") == "[]"
+
+
+def test_verbs_call_the_operations_not_the_tools():
+    """commands/ parse, call the operations and format: no tool module (virsh, ssh, qemu-img,
+    libguestfs, ip) and no day-2 internals. runner is used for one thing only, handing the
+    terminal over (exec) to ssh or the console."""
+    tools = {"virsh", "qemu_img", "guestfs", "guestfish", "ssh", "iproute", "openssl",
+             "isoimage", "day2", "subprocess"}
+    bad = []
+    for path, tree in sources():
+        if os.sep + "commands" + os.sep not in path:
+            continue
+        names = set(_relative_imports(tree)) | set(imported(tree))
+        bad += [f"{os.path.basename(path)} imports {m}" for m in sorted(names & tools)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id == "runner" and node.attr != "exec_replace":
+                bad.append(f"{os.path.basename(path)}: runner.{node.attr}")
+    assert bad == []
+
+
+def test_verbs_on_an_env_go_through_the_object_model():
+    """A verb that makes or runs an env opens a lago.Prefix (or reads status): none loads
+    the orchestrator's modules itself, so the order of operations has one home."""
+    engine = {"env", "create", "snapshots", "collect", "readiness", "networks", "domains"}
+    bad = []
+    for path, tree in sources():
+        if os.sep + "commands" + os.sep in path:
+            bad += [f"{os.path.basename(path)} imports {m}"
+                    for m in sorted(set(_relative_imports(tree)) & engine)]
+    assert bad == []

@@ -1,7 +1,7 @@
 """Upstream Lago env files load with Lago's meaning; typos still fail with a did-you-mean."""
 import pytest
 
-from lago import addressing, cli, envfile
+from lago import addressing, cli, envfile, state
 from lago.errors import SpecError
 
 # Written in the style of Lago's functional fixtures and system-test init files: '_' and '.'
@@ -186,5 +186,5 @@ def test_an_ssh_machine_is_planned_at_its_own_address_and_nowhere_on_the_nets(en
     assert [n["mac"] for n in ext["nics"]] == [None]
     engine = planned["vms"]["lago_basic_suite_4.3_engine"]
     assert engine["ip"].startswith("192.168.230.") and engine["libvirt_name"].endswith("engine")
-    names = [n for ns in addressing.dns_hosts(env, planned).values() for n in ns]
+    names = [n for ns in addressing.dns_hosts(env, state.vms_from_dict(planned["vms"])).values() for n in ns]
     assert "lago-basic-suite-4.3-engine" in names and not any("storage" in n for n in names)

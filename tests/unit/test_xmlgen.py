@@ -1,6 +1,6 @@
 import xml.etree.ElementTree as ET
 
-from lago import addressing, envfile, xmlgen
+from lago import addressing, envfile, state, xmlgen
 
 
 def _env(tmp_path):
@@ -43,7 +43,7 @@ def test_network_xml_matches_golden(tmp_path, golden):
     hosts = [{"mac": n["mac"], "ip": n["ip"], "name": vm}
              for vm, info in planned["vms"].items() for n in info["nics"] if n["net"] == "lan"]
     xml = xmlgen.network_xml(net["libvirt_name"], net["bridge"], "nat", net["subnet"], net["gw"],
-                             net["dhcp"], hosts, "lago.local", addressing.dns_hosts(env, planned))
+                             net["dhcp"], hosts, "lago.local", addressing.dns_hosts(env, state.vms_from_dict(planned["vms"])))
     golden("network-nat.xml", xml)
     root = ET.fromstring(xml)
     assert root.find("forward").get("mode") == "nat"

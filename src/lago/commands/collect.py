@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import ops
+from ..prefix import Prefix
 from ..errors import ExternalError
 from .base import Command, Context
 
@@ -17,7 +17,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _collect(ctx: Context, args: argparse.Namespace) -> int:
-    result = ops.collect(ctx.cfg, ctx.workdir, ctx.prefix, args.output, args.vms)
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).collect(args.output, args.vms)
     missing = [f"{vm}: {w}" for vm, r in result.items() for w in r["warnings"]]
     if args.no_skip and missing:
         raise ExternalError("some artifacts could not be collected (--no-skip):\n" +

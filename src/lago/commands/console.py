@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import console, env, runner, virsh
-from ..errors import UsageError
+from .. import console, runner
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -18,15 +18,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _console(ctx: Context, args: argparse.Namespace) -> int:
-    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-    vm = prefix.resolve_vm(args.vm)
-    lv = prefix.state["vms"][vm]["libvirt_name"]
-    if lv is None:
-        raise UsageError(f"{vm} is an existing machine (vm-provider ssh): it has no console "
-                         "here", hint=f"lago.pyz ssh {vm}")
-    if virsh.domains(prefix.uri).get(lv) != "running":
-        raise UsageError(f"VM {vm} is not running", hint="start it: lago.pyz start " + vm)
-    argv = virsh.console_argv(prefix.uri, lv)
+    vm, argv = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).console_argv(args.vm)
     if args.wait is None:
         sys.stdout.flush()
         runner.exec_replace(argv)  # the terminal is the console's until Ctrl-]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import day2, env
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -14,16 +14,15 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _copy(ctx: Context, args: argparse.Namespace, fn) -> int:
-    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-    result = fn(prefix, prefix.resolve_vm(args.vm), args.src, args.dst)
+    result = fn(Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix), args.vm, args.src, args.dst)
     if ctx.json:
         ctx.out_json(result)
     return 0
 
 
 COMMANDS = [
-    Command("copy-to", _args, lambda ctx, args: _copy(ctx, args, day2.copy_to),
+    Command("copy-to", _args, lambda ctx, args: _copy(ctx, args, Prefix.copy_to),
             aliases=("copy-to-vm",)),
-    Command("copy-from", _args, lambda ctx, args: _copy(ctx, args, day2.copy_from),
+    Command("copy-from", _args, lambda ctx, args: _copy(ctx, args, Prefix.copy_from),
             aliases=("copy-from-vm",)),
 ]

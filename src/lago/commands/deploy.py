@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import ops
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -12,7 +12,7 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _deploy(ctx: Context, args: argparse.Namespace) -> int:
-    result = ops.deploy(ctx.cfg, ctx.workdir, ctx.prefix, args.vms)
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).deploy(args.vms)
     if ctx.json:
         ctx.out_json(result)
     else:

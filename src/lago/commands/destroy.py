@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import ops, workdir
+from .. import workdir
 from ..errors import UsageError
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -25,7 +26,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             return 0
     names = workdir.list_prefixes(ctx.workdir) if args.all_prefixes else [ctx.prefix]
-    gone = [ops.destroy(ctx.cfg, ctx.workdir, name) for name in names]
+    gone = [Prefix.of(ctx.cfg, ctx.workdir, name).destroy() for name in names]
     if ctx.json:
         ctx.out_json({"destroyed": gone[0] if not args.all_prefixes else gone})
     else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import env, export
+from .. import export
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -24,11 +25,9 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _export(ctx: Context, args: argparse.Namespace) -> int:
-    result = env.change(ctx.cfg, ctx.workdir, ctx.prefix,
-                        lambda prefix, undo: export.export(
-                            prefix, args.output, args.standalone, args.bundle,
-                            vms=args.vm_names, compress=args.compress,
-                            env_name=args.init_file_name))
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).export(
+        args.output, args.standalone, args.bundle, vms=args.vm_names, compress=args.compress,
+        env_name=args.init_file_name)
     if ctx.json:
         ctx.out_json(result)
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import env, ops
+from ..prefix import Prefix
 from .base import Command, Context, no_arguments
 
 
@@ -17,12 +17,12 @@ def _start_args(p: argparse.ArgumentParser) -> None:
 
 
 def _start(ctx: Context, args: argparse.Namespace) -> int:
-    result = ops.start(ctx.cfg, ctx.workdir, ctx.prefix, args.vms, no_wait=args.no_wait)
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).start(args.vms, no_wait=args.no_wait)
     return ctx.report(result, f"started: {', '.join(result['started']) or 'nothing to start'}")
 
 
 def _stop(ctx: Context, args: argparse.Namespace) -> int:
-    stopped = ops.stop(ctx.cfg, ctx.workdir, ctx.prefix, args.vms)
+    stopped = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).stop(args.vms)
     return ctx.report({"stopped": stopped}, f"stopped: {', '.join(stopped) or 'nothing running'}")
 
 
@@ -34,14 +34,14 @@ def _shutdown_args(p: argparse.ArgumentParser) -> None:
 
 
 def _shutdown(ctx: Context, args: argparse.Namespace) -> int:
-    done = ops.shutdown(ctx.cfg, ctx.workdir, ctx.prefix, args.vms, args.reboot, args.timeout)
+    done = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).shutdown(args.vms, args.reboot,
+                                                            args.timeout)
     verb = "rebooted" if args.reboot else "shut down"
     return ctx.report({verb.replace(" ", "_"): done}, f"{verb}: {', '.join(done) or 'none'}")
 
 
 def _cleanup(ctx: Context, args: argparse.Namespace) -> int:
-    env.change(ctx.cfg, ctx.workdir, ctx.prefix,
-               lambda prefix, undo: prefix.remove_libvirt_objects())
+    Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).remove_libvirt_objects()
     return ctx.report({"cleaned": True},
                       "VMs and networks removed from libvirt; the prefix is kept ('start' "
                       "brings them back)")

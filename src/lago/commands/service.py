@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import ops, services
+from .. import services
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -19,8 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.container is not None:
         services.check_container(args.container)
-    result = ops.service(ctx.cfg, ctx.workdir, ctx.prefix, args.vm, args.name, args.action,
-                         args.container)
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).service(args.vm, args.name,
+                                                                 args.action, args.container)
     if ctx.json:
         ctx.out_json(result)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Dict, List
 
-from .. import env, ops, snapshots
+from ..prefix import Prefix
 from ..errors import UsageError
 from .base import Command, Context
 
@@ -30,7 +30,7 @@ def _snapshot(ctx: Context, args: argparse.Namespace) -> int:
     if args.list:
         if args.name:
             raise UsageError("snapshot --list takes no name")
-        snaps = snapshots.listing(env.load(ctx.cfg, ctx.workdir, ctx.prefix))
+        snaps = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).list_snapshots()
         if ctx.json:
             ctx.out_json(snaps)
         else:
@@ -40,12 +40,11 @@ def _snapshot(ctx: Context, args: argparse.Namespace) -> int:
     if args.delete:
         if args.name:
             raise UsageError("snapshot --delete takes one name")
-        result = env.change(ctx.cfg, ctx.workdir, ctx.prefix,
-                            lambda prefix, undo: snapshots.delete(prefix, args.delete))
+        result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).delete_snapshot(args.delete)
         return ctx.report(result, f"snapshot '{args.delete}' deleted")
     if not args.name:
         raise UsageError("snapshot needs a NAME (or --list, --delete NAME)")
-    result = ops.snapshot(ctx.cfg, ctx.workdir, ctx.prefix, args.name)
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).create_snapshots(args.name)
     return ctx.report(result, f"snapshot '{args.name}' of {len(result['vms'])} VM(s) "
                       f"taken in {result['seconds']:.2f} s")
 
@@ -55,7 +54,7 @@ def _revert_args(p: argparse.ArgumentParser) -> None:
 
 
 def _revert(ctx: Context, args: argparse.Namespace) -> int:
-    result = ops.revert(ctx.cfg, ctx.workdir, ctx.prefix, args.name)
+    result = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).revert_snapshots(args.name)
     return ctx.report(result, f"reverted to '{args.name}' in {result['seconds']:.2f} s")
 
 

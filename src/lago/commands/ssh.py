@@ -3,12 +3,12 @@ remote exit code."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import List, Optional, Tuple
 
-from .. import day2, env, runner, ssh
+from .. import runner
 from ..errors import UsageError
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -34,22 +34,14 @@ def split_command(script: Optional[str], words: List[str]) -> Tuple[Optional[str
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-    vm = prefix.resolve_vm(args.vm)
     script, command = split_command(args.script, list(args.command))
-    target = day2.target(prefix, vm)
-    stdin = None
-    if script:
-        if not os.path.isfile(script):
-            raise UsageError(f"{script}: no such script")
-        stdin, command = script, ssh.script_command(command)
-    tty = not command and sys.stdin.isatty()
+    tty = not command and not script and sys.stdin.isatty()
+    argv, cwd = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).ssh_session(args.vm, command,
+                                                                       script, tty)
     sys.stdout.flush()
     sys.stderr.flush()
-    # Hand the terminal (and the exit code) straight to ssh; it runs in the control
-    # directory because the ControlPath is relative to it.
-    runner.exec_replace(ssh.command_argv(target, command or None, tty=tty),
-                        cwd=target.control_dir, stdin_path=stdin)
+    # Hand the terminal (and the exit code) straight to ssh.
+    runner.exec_replace(argv, cwd=cwd, stdin_path=script or None)
     return 255  # only reached if exec failed without raising
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Dict, List
 
-from .. import env
+from .. import envstatus
 from .base import Command, Context
 
 
@@ -35,14 +35,11 @@ def render(data: Dict[str, Any]) -> List[str]:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-    data = prefix.status()
+    data = envstatus.read(ctx.cfg.libvirt_url, ctx.workdir, ctx.prefix)
     if args.show_secrets:
         # Only on request: status output ends up in CI logs and bug reports.
-        for vm, info in data["vms"].items():
-            dom = prefix.env.domains[vm]
-            info["secrets"] = {"root_password": dom.root_password, "ssh_user": dom.ssh_user,
-                               "ssh_password": dom.ssh_password}
+        for vm, sec in envstatus.secrets(ctx.workdir, ctx.prefix).items():
+            data["vms"][vm]["secrets"] = sec
     if not ctx.out_data(data):
         for line in render(data):
             ctx.out(line)

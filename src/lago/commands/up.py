@@ -6,7 +6,8 @@ import argparse
 import dataclasses
 from typing import Dict, List
 
-from .. import create, events, workdir
+from .. import events, workdir
+from ..prefix import Prefix
 from .base import Command, Context, env_creation_arguments
 
 
@@ -16,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    result = create.up(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, no_wait=args.no_wait,
+    result = Prefix.up(ctx.cfg, ctx.workdir, ctx.prefix, args.envfile, no_wait=args.no_wait,
                        ssh_key=args.ssh_key, skip_bootstrap=args.skip_bootstrap)
     if ctx.json:
         ctx.out_json(result)
@@ -61,8 +62,8 @@ def run_init(ctx: Context, args: argparse.Namespace) -> int:
         if getattr(args, key):
             cfg = dataclasses.replace(cfg, **{key: getattr(args, key)})
     wd = workdir.find(args.workdir_arg) if args.workdir_arg else ctx.workdir
-    name = create.init(cfg, wd, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
-                       skip_bootstrap=args.skip_bootstrap, skip_build=args.skip_build)
+    name = Prefix.create(cfg, wd, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
+                         skip_bootstrap=args.skip_bootstrap, skip_build=args.skip_build)
     if args.set_current:
         workdir.set_current(wd, name)
     return ctx.report({"prefix": name, "initialized": True},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import create
+from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -12,7 +12,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    model = create.validate(args.envfile, ctx.workdir, ctx.prefix, ctx.cfg)
+    model = Prefix.validate(args.envfile, ctx.workdir, ctx.prefix, ctx.cfg)
     if ctx.json:
         ctx.out_json({"valid": True, "warnings": model.warnings,
                       "env": model.to_dict(secrets=False)})

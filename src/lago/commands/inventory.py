@@ -5,21 +5,23 @@ import argparse
 import os
 from typing import Callable, Dict
 
-from .. import env, inventory
+from .. import inventory
 from ..fsutil import write_atomic
+from ..prefix import Prefix
 from .base import Command, Context, no_arguments
 
 
 def _show(fn: Callable[[Dict, argparse.Namespace], str]
           ) -> Callable[[Context, argparse.Namespace], int]:
     def run(ctx: Context, args: argparse.Namespace) -> int:
-        prefix = env.load(ctx.cfg, ctx.workdir, ctx.prefix)
-        text = fn(inventory.facts(prefix), args)
+        prefix = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix)
+        facts = prefix.inventory_facts()
+        text = fn(facts, args)
         # The ssh_config's ControlPath is in this directory; ssh cannot make it itself.
-        os.makedirs(prefix.paths.ssh_control_dir, mode=0o700, exist_ok=True)
+        os.makedirs(facts["control_dir"], mode=0o700, exist_ok=True)
         if getattr(args, "write", False):
             # A file in the prefix, so `ssh -F "$(lago.pyz ssh-config --write)" VM` works.
-            path = os.path.join(prefix.paths.root, "ssh_config")
+            path = os.path.join(prefix.paths.prefix(), "ssh_config")
             write_atomic(path, text)
             ctx.out(path)
         else:
