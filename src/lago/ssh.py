@@ -187,10 +187,15 @@ def control_check_argv(t: Target) -> List[str]:
 # connect at once when the guest comes up, and dropbear closes the next connection (the
 # login) while it counts that many unauthenticated clients from one address. After
 # PROBE_SHORT_FOR seconds the probes get the patience of a guest too busy to answer quickly.
+# Once connected, sshd is listening: the greeting is waited for patiently (up to
+# PROBE_GREETING s, never past the deadline). An emulated guest on a busy host can take
+# seconds to send it (OpenSSH re-executes itself for every connection), and a probe that gave
+# up sooner would give up on every attempt (seen: 4 Debian guests on 2 cores, none ever "up").
 PROBE_CONNECT = 0.2
 PROBE_INTERVAL = 0.05
 PROBE_SHORT_FOR = 60.0
 PROBE_CONNECT_LATE = 1.0
+PROBE_GREETING = 20.0
 
 
 def banner(host: str, port: int = 22, connect_timeout: float = PROBE_CONNECT,
@@ -210,7 +215,8 @@ def wait_banner(host: str, deadline: float, port: int = 22,
     short_until = time.monotonic() + PROBE_SHORT_FOR
     while True:
         late = time.monotonic() > short_until
-        if banner(host, port, PROBE_CONNECT_LATE if late else PROBE_CONNECT):
+        greeting = min(PROBE_GREETING, max(deadline - time.monotonic(), 0.5))
+        if banner(host, port, PROBE_CONNECT_LATE if late else PROBE_CONNECT, greeting):
             return True
         if time.monotonic() + PROBE_INTERVAL > deadline or (stop is not None and stop.is_set()):
             return False

@@ -41,7 +41,8 @@ def _serve(port, greeting, after=0.0, accept_delay=0.0, stop=None):
     (b"SSH-2.0-dropbear\r\n", 0.0, 0.0),      # greets at once
     (b"SSH-2.0-OpenSSH_9.2\r\n", 0.4, 0.0),   # sshd starts later: a later probe sees it
     (b"SSH-2.0-slow\r\n", 0.0, 0.3),          # greets slower than the probe interval
-], ids=["at-once", "starts-later", "slow-greeting"])
+    (b"SSH-2.0-busy\r\n", 0.0, 1.5),          # greets slower than any probe used to wait
+], ids=["at-once", "starts-later", "slow-greeting", "busy-guest"])
 def test_an_sshd_that_greets_is_seen(greeting, after, accept_delay):
     port = _free_port()
     stop = _serve(port, greeting, after=after, accept_delay=accept_delay)
