@@ -99,13 +99,12 @@ NET
 chroot "$root" systemctl enable systemd-networkd.service >&2
 chroot "$root" systemctl disable systemd-networkd-wait-online.service >&2 2>/dev/null || true
 # virt-sysprep removes the SSH host keys; Debian's sshd unit runs `sshd -t` first and would
-# refuse to start without them, so make keys (all types) when there are none. Provisioning
-# writes its own; sshd skips a missing type (cloud-init below makes only the fast ones).
+# refuse to start without them, so make the keys right before that check.
 mkdir -p "$root/etc/systemd/system/ssh.service.d"
 cat > "$root/etc/systemd/system/ssh.service.d/lago-hostkeys.conf" <<'UNIT'
 [Service]
 ExecStartPre=
-ExecStartPre=/bin/sh -c 'ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1 || ssh-keygen -A'
+ExecStartPre=/usr/bin/ssh-keygen -A
 UNIT
 # Units that only cost boot time here: periodic jobs, a getty on the VGA console (the serial
 # one stays), module loads and mounts nothing uses. The journal stays in memory (no flush to
@@ -123,10 +122,8 @@ rm -rf "$root/var/log/journal"
 # cloud-init only acts when a NoCloud seed (label cidata) is attached; otherwise ds-identify
 # turns it off for the boot, so sysprep'd and as-is guests are left alone. Two entries on
 # purpose: with a single one (even followed by None) ds-identify enables it without looking.
-# Its new host keys: not RSA and DSA, which take ~30 s to make under TCG (ssh waits for them).
 cat > "$root/etc/cloud/cloud.cfg.d/90-lago.cfg" <<'CFG'
 datasource_list: [NoCloud, ConfigDrive]
-ssh_genkeytypes: [ed25519, ecdsa]
 CFG
 chroot "$root" apt-get clean >&2
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
