@@ -2,6 +2,9 @@
 # Build the Debian test template: debootstrap minbase with systemd, openssh-server, dbus,
 # systemd-networkd, cloud-init (inactive unless a NoCloud seed is attached) and Debian's cloud
 # kernel, on an ext4 image made without mounting (mkfs.ext4 -d), booted by direct kernel boot.
+# Trimmed for boot time under TCG, where every process and every console line is slow: a small
+# busybox initramfs instead of initramfs-tools' (no udev in it), a quiet kernel, and no units
+# the tests do not use (timers, getty on tty1, debug file systems, a persistent journal).
 #
 #   build-debian-template.sh          prints the template directory (last line of stdout)
 #
@@ -14,7 +17,7 @@ set -euo pipefail
 cache=${LAGO_LAB_CACHE:-/var/cache/lago-lab}
 say() { echo "debian-template: $*" >&2; }
 
-for tool in debootstrap mkfs.ext4 qemu-img openssl chroot; do
+for tool in debootstrap mkfs.ext4 qemu-img openssl chroot busybox cpio gzip; do
     command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] ||
         { say "$tool is missing: run tests/lab/host-deps.sh"; exit 1; }
 done
@@ -102,8 +105,20 @@ cat > "$root/etc/systemd/system/ssh.service.d/lago-hostkeys.conf" <<'UNIT'
 [Service]
 ExecStartPre=
 ExecStartPre=/usr/bin/ssh-keygen -A
-ExecStartPre=/usr/sbin/sshd -t
 UNIT
+# Units that only cost boot time here: periodic jobs, a getty on the VGA console (the serial
+# one stays), module loads and mounts nothing uses. The journal stays in memory (no flush to
+# /var/log/journal at boot).
+chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+    e2scrub_all.timer e2scrub_reap.service fstrim.timer getty@tty1.service \
+    systemd-binfmt.service proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount \
+    sys-kernel-tracing.mount dev-hugepages.mount systemd-pstore.service \
+    modprobe@drm.service modprobe@dm_mod.service modprobe@efi_pstore.service \
+    modprobe@fuse.service modprobe@loop.service >&2
+chroot "$root" systemctl set-default multi-user.target >&2
+mkdir -p "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\n' > "$root/etc/systemd/journald.conf.d/lago-volatile.conf"
+rm -rf "$root/var/log/journal"
 # cloud-init only acts when a NoCloud seed (label cidata) is attached; otherwise ds-identify
 # turns it off for the boot, so sysprep'd and as-is guests are left alone. Two entries on
 # purpose: with a single one (even followed by None) ds-identify enables it without looking.
@@ -116,9 +131,54 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
 for m in proc sys dev/pts; do umount -l "$root/$m" 2>/dev/null || true; done
 
 kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n 1)
-initrd=$(ls "$root"/boot/initrd.img-* | sort -V | tail -n 1)
 cp "$kernel" "$work/vmlinuz"
-cp "$initrd" "$work/initrd.img"
+
+# ---- initramfs -----------------------------------------------------------------------------
+# busybox, the drivers of the root disk and of the IDE cdrom a NoCloud seed comes on, and an
+# init that mounts root and switches to it. ext4 is built into the cloud kernel. The cdrom's
+# drivers are loaded here because cloud-init's generator looks for the seed's label before
+# udev runs in the real root; insmod returns once the module's asynchronous probing is done.
+kver=${kernel##*/vmlinuz-}
+moddir=$root/lib/modules/$kver
+initrd=$work/initrd
+mkdir -p "$initrd"/{bin,dev,proc,sys,newroot,lib/modules}
+cp "$(command -v busybox)" "$initrd/bin/busybox"
+resolve() {   # a module and its dependencies from modules.dep, in load order
+    local name=$1 line dep
+    line=$(grep -E "/(${name}|${name//_/-})\.ko(\.xz|\.zst)?:" "$moddir/modules.dep" | head -n 1 || true)
+    [ -n "$line" ] || return 0   # built in
+    for dep in ${line#*:}; do resolve "$(basename "${dep%%.ko*}")"; done
+    grep -qxF "${line%%:*}" "$work/order" 2>/dev/null || echo "${line%%:*}" >> "$work/order"
+}
+: > "$work/order"
+for m in virtio_pci virtio_blk ata_piix sr_mod; do resolve "$m"; done
+while read -r path; do
+    cp "$moddir/$path" "$initrd/lib/modules/"
+    basename "$path" >> "$initrd/lib/modules/order"
+done < "$work/order"
+cat > "$initrd/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+while read -r mod; do insmod "/lib/modules/$mod"; done < /lib/modules/order
+root=/dev/vda
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in root=*) root=${arg#root=} ;; esac
+done
+n=0
+while [ ! -b "$root" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+if ! mount -t ext4 -o rw "$root" /newroot; then
+    echo "initramfs: cannot mount $root" > /dev/console
+    exec sh
+fi
+umount /proc /sys
+mount --move /dev /newroot/dev
+exec switch_root /newroot /sbin/init
+INIT
+chmod 0755 "$initrd/init"
+(cd "$initrd" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -9n) > "$work/initrd.img"
 
 raw=$work/debian.raw
 mkfs.ext4 -q -F -L debroot -E root_owner=0:0 -d "$root" "$raw" 3G >&2
@@ -132,7 +192,7 @@ cat > "$work/template.json" <<JSON
   "ssh-user": "root",
   "kernel": "vmlinuz",
   "initrd": "initrd.img",
-  "cmdline": "root=/dev/vda rw console=ttyS0 net.ifnames=0",
+  "cmdline": "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet",
   "suite": "$suite",
   "mirror": "$mirror"
 }
