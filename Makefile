@@ -3,6 +3,7 @@ PYTHON  ?= python3
 PYZ     ?= lago.pyz
 LAB     ?= lagolab-$(shell echo $$$$)
 DEMO_NS ?= lago-demo
+SHARDS  ?= 2
 SOURCES := build.py $(shell find src vendor -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
 .PHONY: all help pytest check test stress lab-test demo demo-clean bench bench-quick vendor host-deps template debian-template clean
@@ -33,12 +34,12 @@ template: host-deps  ## build (or reuse) the tiny test template, print its direc
 debian-template: host-deps  ## build (or reuse) the Debian test template (debootstrap), print its directory
 	@bash tests/lab/build-debian-template.sh
 
-test: host-deps pytest $(PYZ)  ## everything: unit + lab tests on real libvirt in a private netns
+test: host-deps pytest $(PYZ)  ## everything: unit + lab tests on real libvirt, in SHARDS labs side by side
 	tmpl=$$(bash tests/lab/build-tiny-template.sh) && \
 	deb=$$(bash tests/lab/build-debian-template.sh) && \
-	bash tests/lab/lab.sh run $(LAB) -- env LAGO_LAB_TEMPLATE="$$tmpl" LAGO_LAB_DEBIAN="$$deb" \
+	env LAGO_LAB_TEMPLATE="$$tmpl" LAGO_LAB_DEBIAN="$$deb" \
 	  LAGO_PYZ="$(CURDIR)/$(PYZ)" LAGO_FUZZ_EXAMPLES=300 LAGO_CHAOS_RUNS=6 \
-	  $(PYTHON) -m pytest -q -p no:cacheprovider --durations=12 tests/unit tests/lab
+	  $(PYTHON) tests/lab/shards.py --shards $(SHARDS) --lab $(LAB) --logs $(CURDIR)/test-logs
 
 stress: host-deps pytest $(PYZ)  ## the kill -9 chaos test, 60 runs (about 9 min)
 	tmpl=$$(bash tests/lab/build-tiny-template.sh) && \

@@ -111,12 +111,14 @@ start() {
     chmod 000 "$dir/kvm-mask"
     # The daemons keep no lock fd (9): a lab's lock lasts as long as its lab.sh, no longer.
     # Started directly (not through a function), so $! is the daemon itself: every step execs.
-    nsenter --mount="$dir/mnt" ip netns exec "$ns" unshare -m --propagation private sh -c '
+    # setsid: a signal to the caller's process group (Ctrl-C) must not stop the daemons before
+    # the teardown has destroyed the lab's domains through them.
+    nsenter --mount="$dir/mnt" ip netns exec "$ns" setsid unshare -m --propagation private sh -c '
         if [ -e /dev/kvm ]; then mount --bind "$1/kvm-mask" /dev/kvm; fi
         exec virtlogd --pid-file /run/libvirt/lab-virtlogd.pid' sh "$dir" \
         >>"$dir/virtlogd.log" 2>&1 9>&- &
     echo $! > "$dir/virtlogd.pid"
-    nsenter --mount="$dir/mnt" ip netns exec "$ns" unshare -m --propagation private sh -c '
+    nsenter --mount="$dir/mnt" ip netns exec "$ns" setsid unshare -m --propagation private sh -c '
         if [ -e /dev/kvm ]; then mount --bind "$1/kvm-mask" /dev/kvm; fi
         exec libvirtd --pid-file /run/libvirt/lab-libvirtd.pid' sh "$dir" \
         >>"$dir/libvirtd.log" 2>&1 9>&- &
