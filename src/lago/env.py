@@ -235,7 +235,8 @@ class Prefix:
     def status(self) -> Dict[str, Any]:
         """The env as data (the schema of `status --json`, documented in the README)."""
         from .envstatus import describe
-        return describe(self.uri, self.paths, self.state, self.env)
+        return describe(self.uri, self.paths, self.state,
+                        {vm: d.distro for vm, d in self.env.domains.items()})
 
 
 # -- commands: each composes the steps above under the prefix lock ------------------------------
