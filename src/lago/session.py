@@ -89,7 +89,7 @@ def target(paths: PrefixPaths, st: state.State, uri: str, vm: str, user: str) ->
     control = paths.ssh_control_dir
     os.makedirs(control, mode=0o700, exist_ok=True)
     info = st.vms[vm]
-    t = ssh.Target(host=str(info.ip), user=user, key=paths.ssh_key,
+    t = ssh.Target(host=info.ip or "", user=user, key=paths.ssh_key,
                    known_hosts=paths.known_hosts, control_dir=control)
     if not info.external:  # an existing machine: no libvirt domain, no boots of lago's
         keep_master_of_this_boot(t, vm, boot_id(uri, str(info.libvirt_name)))
