@@ -88,10 +88,12 @@ TABLE = (
 MODULES = tuple(dict.fromkeys(module for _, module, _, _ in TABLE))
 # Verb (and alias) -> the module that holds it.
 VERBS = {name: module for verb, module, aliases, _ in TABLE for name in (verb, *aliases)}
-# Global options that take a value (to find the verb in argv without parsing it all).
+# The global options (to find the verb in argv without parsing it all): those that take a
+# value, and the flags (a unit test holds both to _global_options).
 _VALUED = {"-w", "--workdir", "--workdir-path", "-P", "--prefix", "--prefix-name",
            "--prefix-path", "--connect", "--libvirt_url", "--ssh-user", "--lease_dir",
            "--lease-dir", "--out-format", "--domain-type", "--events"}
+_FLAGS = {"--json", "-q", "--quiet", "-v", "--verbose", "--debug"}
 
 
 def commands(modules: Sequence[str] = MODULES) -> List["Command"]:
@@ -105,8 +107,9 @@ def commands(modules: Sequence[str] = MODULES) -> List["Command"]:
 
 def modules_for(argv: Sequence[str]) -> Sequence[str]:
     """The command modules a parse of argv needs: the verb's own; none for --version, --help,
-    no verb or a verb we do not know (the table lists them all for help and for argparse's
-    error); all after a bare ``--``, which makes argparse's reading of argv hard to foresee."""
+    no verb, a verb we do not know or one after an option we cannot read without argparse
+    (e.g. '-qw DIR'; the table lists them all for help and for argparse's error); all after a
+    bare ``--``, which makes argparse's reading of argv hard to foresee."""
     skip = False
     for arg in argv:
         if skip:
@@ -117,6 +120,8 @@ def modules_for(argv: Sequence[str]) -> Sequence[str]:
             return MODULES
         elif arg.startswith("-"):
             skip = arg in _VALUED
+            if not skip and arg not in _FLAGS and arg.split("=", 1)[0] not in _VALUED:
+                return ()
         else:
             return (VERBS[arg],) if arg in VERBS else ()
     return ()
@@ -163,8 +168,10 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
-    """The parser with every verb of the table; the verbs of ``modules`` (all by default)
-    with their own arguments, the others by name and help line only."""
+    """The parser with the verbs of ``modules`` (all by default) with their own arguments;
+    without modules (help, or a verb modules_for could not place), every verb of the table
+    by name and help line only. A verb's run parses with its own verbs alone: a sub-parser
+    per verb of the table cost more than the verb's own work (~8 ms)."""
     parser = argparse.ArgumentParser(
         prog="lago.pyz",
         description="Throw-away multi-VM test environments on libvirt.",
@@ -174,7 +181,9 @@ def build_parser(modules: Sequence[str] = MODULES) -> argparse.ArgumentParser:
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
     full = {cmd.name: cmd for cmd in commands(modules)}
-    for verb, _, aliases, text in TABLE:
+    for verb, module, aliases, text in TABLE:
+        if modules and module not in modules:
+            continue
         p = sub.add_parser(verb, aliases=list(aliases), help=text, description=text)
         cmd = full.get(verb)
         if cmd is not None:

@@ -2,7 +2,6 @@
 LAGO_* environment variables → command line. INI format, section [lago]."""
 from __future__ import annotations
 
-import configparser
 import os
 from dataclasses import dataclass, fields, replace
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -56,13 +55,19 @@ def load(cli: Optional[Dict[str, Any]] = None, environ: Optional[Mapping[str, st
 
 
 def _read_ini(path: str) -> Dict[str, str]:
-    parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as fh:
-            parser.read_file(fh)
+            # Imported only for a file that is there: most runs have none, and every verb
+            # (ssh, status) reads the config.
+            import configparser
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read_file(fh)
+            except configparser.Error as exc:
+                raise UsageError(f"{path}: cannot read the config file: {exc}") from None
     except FileNotFoundError:
         return {}
-    except (OSError, configparser.Error) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the config file: {exc}") from None
     if not parser.has_section("lago"):
         return {}

@@ -15,39 +15,20 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from . import events, parallel, runner, ssh, transfer, virsh
+from . import events, parallel, runner, session, ssh, transfer, virsh
 from .env import Prefix
 from .errors import CommandFailed, ExternalError, Timeout, UsageError
-from .fsutil import write_atomic
 from .log import step
 
 LOG = logging.getLogger("lago")
 
 
 def target(prefix: Prefix, vm: str) -> ssh.Target:
-    """The VM's ssh target with connection reuse through the prefix's control directory.
-
-    A master connection outlives the guest it talks to when the VM is stopped and started
-    again (no FIN ever arrives), and the next command through it would fail. So the domain's
-    id, new on every start, is kept beside the socket, and a master from an earlier boot is
-    closed first. (revert closes the masters itself: the domain id survives a revert.)"""
-    control = prefix.paths.ssh_control_dir
-    os.makedirs(control, mode=0o700, exist_ok=True)
-    t = dataclasses.replace(prefix.ssh_target(vm), control_dir=control)
-    if prefix.state.vms[vm].external:
-        return t  # an existing machine: no libvirt domain, no boots of lago's to tell apart
-    boot = virsh.domid(prefix.uri, str(prefix.state.vms[vm].libvirt_name))
-    stamp = os.path.join(control, f"{vm}.boot")
-    try:
-        with open(stamp, encoding="utf-8") as fh:
-            seen = fh.read().strip()
-    except FileNotFoundError:
-        seen = None
-    if seen != boot:
-        if seen is not None:
-            ssh.close_master(t)
-        write_atomic(stamp, boot + "\n", mode=0o600)
-    return t
+    """The VM's ssh target with connection reuse through the prefix's control directory; a
+    master from an earlier boot of the VM is closed first (session.keep_master_of_this_boot;
+    revert closes the masters itself)."""
+    return session.target(prefix.paths, prefix.state, prefix.uri, vm,
+                          prefix.env.domains[vm].ssh_user)
 
 
 def require_running(prefix: Prefix, vm: str) -> None:

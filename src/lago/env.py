@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional,
 from . import (addressing, domains, iproute, leases, model, networks, parallel, state, virsh,
                workdir)
 from .config import Config
-from .errors import NotFound, UsageError
 from .fsutil import flocked, unlink_if_present
 from .log import attach_file, step
 from .paths import PrefixPaths, WorkdirPaths
@@ -97,16 +96,8 @@ class Prefix:
 
     def resolve_vm(self, name: str) -> str:
         """A VM by exact name or by a unique suffix."""
-        names = list(self.state.vms)
-        if name in names:
-            return name
-        matches = [n for n in names if n.endswith(name)]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise UsageError(f"'{name}' matches several VMs: {', '.join(matches)}")
-        raise NotFound(f"no VM '{name}' in environment '{self.paths.name}'",
-                       hint=f"VMs: {', '.join(names)}")
+        from .session import resolve_vm
+        return resolve_vm(self.state, self.paths.name, name)
 
     def ssh_target(self, vm: str) -> Target:
         from . import ssh
@@ -235,7 +226,8 @@ class Prefix:
     def status(self) -> Dict[str, Any]:
         """The env as data (the schema of `status --json`, documented in the README)."""
         from .envstatus import describe
-        return describe(self.uri, self.paths, self.state, self.env)
+        return describe(self.uri, self.paths, self.state,
+                        {vm: d.distro for vm, d in self.env.domains.items()})
 
 
 # -- commands: each composes the steps above under the prefix lock ------------------------------

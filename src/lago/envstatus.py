@@ -7,10 +7,9 @@ call take.
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from . import state, virsh, workdir
-from .model import Env
 from .paths import PrefixPaths, WorkdirPaths
 
 EXTERNAL = "external"  # the state of a vm-provider ssh machine: it exists outside libvirt
@@ -19,10 +18,13 @@ EXTERNAL = "external"  # the state of a vm-provider ssh machine: it exists outsi
 def read(uri: str, wd: WorkdirPaths, prefix_name: str) -> Dict[str, Any]:
     """The status of prefix ``prefix_name`` of workdir ``wd`` (NotFound if it has none)."""
     paths = workdir.existing(wd, prefix_name)
-    return describe(uri, paths, state.require(paths), state.load_env(paths))
+    st = state.require(paths)
+    distros = {vm: d.get("distro") for vm, d in state.saved_domains(paths).items()}
+    return describe(uri, paths, st, distros)
 
 
-def describe(uri: str, paths: PrefixPaths, st: state.State, env: Env) -> Dict[str, Any]:
+def describe(uri: str, paths: PrefixPaths, st: state.State,
+             distros: Dict[str, Optional[str]]) -> Dict[str, Any]:
     """The prefix, its nets and VMs (one virsh call for all), its snapshots."""
     doms, nets = virsh.inventory(uri)
     snaps = st.snapshots or {}
@@ -39,7 +41,7 @@ def describe(uri: str, paths: PrefixPaths, st: state.State, env: Env) -> Dict[st
                  for name, n in st.nets.items()},
         "vms": {vm: {"state": EXTERNAL if v.external
                      else doms.get(str(v.libvirt_name), "undefined"),
-                     "ip": v.ip, "distro": env.domains[vm].distro,
+                     "ip": v.ip, "distro": distros[vm],
                      "libvirt_name": v.libvirt_name,
                      "nics": [{"net": n.net, "ip": n.ip, "mac": n.mac, "dev": n.dev}
                               for n in v.nics],

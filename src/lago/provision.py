@@ -64,11 +64,12 @@ class Kit:
     build: List[str]  # the boot disk's virt-customize build steps, as commands-file lines
     family: str
 
-    @property
-    def shareable(self) -> bool:
-        """Whether the shared appliance can configure it: plain file writes only (another
-        user's key needs the guest's passwd; SELinux needs a relabel)."""
-        return self.ssh_user == "root" and not self.selinux and not self.build
+
+def _shareable(paths: PrefixPaths, dom: model.Domain) -> bool:
+    """Whether the shared appliance can configure the VM: plain file writes only (another
+    user's key needs the guest's passwd; SELinux needs a relabel; build steps virt-customize)."""
+    return dom.ssh_user == "root" and netconfig.family(dom.distro) != "el" and \
+        not guestfs.customize_lines(dom.disks[0].build, paths.ssh_pubkey)
 
 
 def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
@@ -80,10 +81,18 @@ def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
     vms = sysprep_vms(env) if vms is None else vms
     t0 = time.monotonic()
     with _private_dir(paths.root, ".sysprep-") as tmp:
-        kits = parallel.each(vms, lambda vm: _kit(paths, env, uuid, planned, vm,
-                                                  disks[vm][0], os.path.join(tmp, vm)))
-        shared = [kits[vm] for vm in vms if kits[vm].shareable]
-        done = _in_one_appliance(shared, tmp, domain_type) if shared else []
+        shared = [vm for vm in vms if _shareable(paths, env.domains[vm])]
+        app = guestfish.Appliance([(disks[vm][0]["path"], disks[vm][0]["format"])
+                                   for vm in shared], guestfs.environment(domain_type), tmp)
+        try:
+            # The appliance boots (most of a sysprep under TCG, on one core) while the kits
+            # are made beside it: their host keys take up to seconds apiece (RSA).
+            with parallel.alongside(lambda: _start(app) if shared else None):
+                kits = parallel.each(vms, lambda vm: _kit(paths, env, uuid, planned, vm,
+                                                          disks[vm][0], os.path.join(tmp, vm)))
+            done = _in_one_appliance(app, [kits[vm] for vm in shared], tmp) if shared else []
+        finally:
+            app.stop()
         seconds = {vm: time.monotonic() - t0 for vm in done}
 
         def one(vm: str) -> float:
@@ -139,37 +148,36 @@ def _virt_sysprep(kit: Kit, domain_type: str) -> None:
 _READ = ("/etc/shadow", "/etc/hosts", "/etc/machine-id", "/var/lib/systemd/random-seed")
 
 
-def _in_one_appliance(kits: List[Kit], tmp: str, domain_type: str) -> List[str]:
-    """Configure the guests of ``kits`` in one appliance; returns the VMs done (the others'
-    disks did not suit it, and are left as they were)."""
+def _start(app: guestfish.Appliance) -> None:
+    with step("Start one appliance for %d disk(s)", len(app.disks)):
+        app.start()
+
+
+def _in_one_appliance(app: guestfish.Appliance, kits: List[Kit], tmp: str) -> List[str]:
+    """Configure the guests of ``kits`` (their disks in this order) in the started appliance;
+    returns the VMs done (the others' disks did not suit it, and are left as they were)."""
     probe = os.path.join(tmp, "probe")
     os.mkdir(probe, 0o700)
     done = []
-    app = guestfish.Appliance([k.disk for k in kits], guestfs.environment(domain_type), tmp)
-    with step("Start one appliance for %d disk(s)", len(kits)):
-        app.start()
-    try:
-        devices = app.script("list-devices\n").split()
-        cands = guestfish.roots_by_disk(devices, guestfish.parse_filesystems(
-            app.script("list-filesystems\n")))
-        found = guestfish.parse_probe(app.script(guestfish.probe_script(cands, probe, _READ)))
-        for i, kit in enumerate(kits):
-            roots = [(n, fs, fstab) for n, (fs, fstab) in enumerate(found.get(i, [])) if fstab]
-            have = {}
-            if len(roots) == 1:
-                have = {g: guestfish.probe_file(probe, i, roots[0][0], g) for g in _READ}
-                have = {g: f for g, f in have.items() if os.path.isfile(f)}
-            if len(roots) != 1 or not guestfish.simple_fstab(roots[0][2]) or \
-                    (kit.root_hash and "/etc/shadow" not in have):
-                LOG.info("%s: its disk does not suit the shared appliance; virt-sysprep "
-                         "configures it", kit.vm)
-                continue
-            with step("Sysprep %s", kit.vm, vm=kit.vm, phase="provision"):
-                tarball, uploads = _payload(kit, have)
-                app.script(guestfish.configure_script(roots[0][1], tarball, uploads))
-            done.append(kit.vm)
-    finally:
-        app.stop()
+    devices = app.script("list-devices\n").split()
+    cands = guestfish.roots_by_disk(devices, guestfish.parse_filesystems(
+        app.script("list-filesystems\n")))
+    found = guestfish.parse_probe(app.script(guestfish.probe_script(cands, probe, _READ)))
+    for i, kit in enumerate(kits):
+        roots = [(n, fs, fstab) for n, (fs, fstab) in enumerate(found.get(i, [])) if fstab]
+        have = {}
+        if len(roots) == 1:
+            have = {g: guestfish.probe_file(probe, i, roots[0][0], g) for g in _READ}
+            have = {g: f for g, f in have.items() if os.path.isfile(f)}
+        if len(roots) != 1 or not guestfish.simple_fstab(roots[0][2]) or \
+                (kit.root_hash and "/etc/shadow" not in have):
+            LOG.info("%s: its disk does not suit the shared appliance; virt-sysprep "
+                     "configures it", kit.vm)
+            continue
+        with step("Sysprep %s", kit.vm, vm=kit.vm, phase="provision"):
+            tarball, uploads = _payload(kit, have)
+            app.script(guestfish.configure_script(roots[0][1], tarball, uploads))
+        done.append(kit.vm)
     return done
 
 

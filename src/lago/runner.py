@@ -11,7 +11,6 @@ import logging
 import os
 import shlex
 import shutil
-import subprocess
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Sequence, Union
 
@@ -52,6 +51,7 @@ def run(argv: Sequence[Arg], *, input: Optional[str] = None, timeout: Optional[f
         ok_codes: Iterable[int] = (0,), env: Optional[Mapping[str, str]] = None,
         cwd: Optional[str] = None) -> Result:
     """Run argv to completion and return its output; raise CommandFailed on other exit codes."""
+    import subprocess  # in each runner: `lago.pyz ssh` execs ssh and starts no process
     plain = [str(a) for a in argv]
     LOG.debug("run: %s", masked(argv))
     full_env = None
@@ -86,6 +86,7 @@ def run_files(argv: Sequence[Arg], *, stdin_path: Optional[str] = None,
     data never sits in memory. The Result's stdout is empty; stderr is captured as text
     (from ``stderr_path`` when given: a process that leaves a daemon behind, which keeps
     its stderr, returns without waiting for the daemon to close a pipe)."""
+    import subprocess
     plain = [str(a) for a in argv]
     LOG.debug("run: %s%s%s", masked(argv), f" <{stdin_path}" if stdin_path else "",
               f" >{stdout_path}" if stdout_path else "")
@@ -125,6 +126,7 @@ def run_attached(argv: Sequence[Arg], cwd: Optional[str] = None) -> int:
     """Run argv on this process's terminal (stdin, stdout, stderr inherited) and return its
     exit code: an interactive session for a caller that goes on afterwards (the Python API);
     the command line hands over with exec_replace instead."""
+    import subprocess
     LOG.debug("run attached: %s", masked(argv))
     try:
         return subprocess.run([str(a) for a in argv], cwd=cwd).returncode

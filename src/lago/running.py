@@ -9,7 +9,6 @@ start without them.
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import day2, env, state, virsh
@@ -167,15 +166,9 @@ class Running:
                     tty: bool = False) -> Tuple[List[str], str]:
         """(ssh argv, the directory to run it in) for a shell, a command or a local script
         (fed on stdin) in a VM, through its reused master connection."""
-        from . import ssh
+        from . import session
         p = self._engine()
-        target = day2.target(p, p.resolve_vm(vm))
-        if script:
-            if not os.path.isfile(script):
-                raise UsageError(f"{script}: no such script")
-            command = ssh.script_command(command)
-        # The ControlPath is relative to the control directory: ssh runs there.
-        return ssh.command_argv(target, command or None, tty=tty), str(target.control_dir)
+        return session.session_argv(day2.target(p, p.resolve_vm(vm)), command, script, tty)
 
     def console_argv(self, vm: str) -> Tuple[str, List[str]]:
         """(the VM's name, the argv that attaches to its serial console); UsageError unless

@@ -8,14 +8,15 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import socket
-import threading
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from . import runner, safe, vendored
 from .errors import ExternalError, UsageError
+
+if TYPE_CHECKING:
+    import threading
 
 LOG = logging.getLogger("lago")
 
@@ -201,6 +202,7 @@ PROBE_GREETING = 20.0
 def banner(host: str, port: int = 22, connect_timeout: float = PROBE_CONNECT,
            timeout: float = 1.0) -> bool:
     """True once something on host:port speaks SSH (cheaper than a full ssh login attempt)."""
+    import socket  # here: `lago.pyz ssh` (argv builders only) starts without it
     try:
         with socket.create_connection((host, port), timeout=connect_timeout) as sock:
             sock.settimeout(timeout)

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .fsutil import read_json, write_json
 from .paths import PrefixPaths
-from .model import Env
+
+if TYPE_CHECKING:
+    from .model import Env
 
 VERSION = 1
 
@@ -189,7 +191,16 @@ def save(paths: PrefixPaths, state: State) -> None:
 
 
 def load_env(paths: PrefixPaths) -> Env:
+    # The env model is imported here: status and ssh read the state without it.
+    from .model import Env
     return Env.from_dict(read_json(paths.env))
+
+
+def saved_domains(paths: PrefixPaths) -> Dict[str, Dict[str, Any]]:
+    """The saved env's domains as the plain objects load_env types: for the read-only paths
+    (status, ssh) that need a key or two of them and not the model's import and build."""
+    domains: Dict[str, Dict[str, Any]] = read_json(paths.env)["domains"]
+    return domains
 
 
 def save_env(paths: PrefixPaths, env: Env) -> None:

@@ -170,6 +170,22 @@ def test_ssh_exit_code_script_and_connection_reuse(lago, template, tmp_path):
         lago.run("ssh", "vm0", "--", "true")
     print(f"20 x ssh vm0 -- true: {time.monotonic() - t0:.2f} s")
     assert _sockets(control) == socks
+
+    # The master belongs to one boot of the VM, told by its QEMU process (libvirt's pid file
+    # and the process's start time, read without virsh): after a restart the master to the
+    # old boot is closed, and the next call logs in afresh.
+    def qemu_process():
+        lv = status["vms"]["vm0"]["libvirt_name"]
+        pid = open(f"/run/libvirt/qemu/{lv}.pid").read().strip()
+        return f"{pid}:{open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[19]}"
+
+    stamp = os.path.join(control, "vm0.boot")
+    first = qemu_process()
+    assert open(stamp).read().strip() == first
+    lago.run("stop", "vm0")
+    lago.run("start", "vm0")
+    assert lago.run("ssh", "vm0", "--", "true", timeout=60).returncode == 0
+    assert open(stamp).read().strip() == qemu_process() != first
     lago.run("destroy", "-y")
 
 

@@ -1,4 +1,5 @@
 """The command line without a host: exit codes, messages, and nothing created on bad input."""
+import argparse
 import json
 import os
 
@@ -150,6 +151,34 @@ def test_a_verbs_help_shows_its_own_options(verb, name, option, capsys):
 ])
 def test_a_run_imports_only_the_module_of_its_verb(argv, modules):
     assert cli.modules_for(argv) == (cli.MODULES if modules is None else modules)
+
+
+def test_the_global_options_modules_for_knows_are_the_parsers():
+    parser = argparse.ArgumentParser()
+    cli._global_options(parser, suppress=False)
+    valued = {o for a in parser._actions if a.nargs is None and a.option_strings
+              and not isinstance(a, argparse._HelpAction) for o in a.option_strings}
+    flags = {o for a in parser._actions if a.nargs == 0 and not isinstance(a, argparse._HelpAction)
+             for o in a.option_strings}
+    assert (cli._VALUED, cli._FLAGS) == (valued, flags)
+
+
+def test_a_verb_after_an_option_modules_for_cannot_read_is_parsed_with_the_full_table():
+    # '-qw status ssh vm0': the verb is ssh (status is -w's value); the first word that names a
+    # verb is not trusted after an option bundle.
+    argv = ["-qw", "status", "ssh", "vm0", "--", "true"]
+    assert cli.modules_for(argv) == ()
+    args, _ = cli.build_parser(cli.modules_for(argv)).parse_known_args(argv)
+    assert (args.verb, args.workdir) == ("ssh", "status")
+
+
+def test_a_verbs_parser_holds_its_own_verbs_only():
+    sub = next(a for a in cli.build_parser(("snapshot",))._actions
+               if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == ["revert", "snapshot"]
+    full = next(a for a in cli.build_parser(())._actions
+                if isinstance(a, argparse._SubParsersAction))
+    assert set(full.choices) == set(cli.VERBS)
 
 
 def test_service_verb_takes_status_start_or_stop_only(here, capsys):

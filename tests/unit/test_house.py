@@ -210,10 +210,20 @@ def test_read_only_verbs_do_not_import_the_env_file_loader():
 
 def test_status_is_a_read_only_path():
     """status reads the saved state and asks libvirt once (envstatus.py): it imports neither
-    the orchestrator (env.py, with its lock, undo and parallel steps) nor ssh."""
+    the orchestrator (env.py, with its lock, undo and parallel steps) nor ssh, nor the env
+    model (a VM's distro is read from the saved env as it is)."""
     assert _loaded_after_importing(
         ("status",), "m in ('lago.env', 'lago.create', 'lago.ssh', 'lago.parallel', "
-                     "'lago.undo', 'lago.xmlgen')") == "[]"
+                     "'lago.undo', 'lago.xmlgen', 'lago.model', 'configparser')") == "[]"
+
+
+def test_ssh_is_a_read_only_path():
+    """`ssh VM -- CMD` reads the saved state and execs ssh (session.py): none of the modules
+    that make or change envs, nor the env model, nor what only other runs need."""
+    assert _loaded_after_importing(
+        ("ssh",), "m in ('lago.env', 'lago.prefix', 'lago.running', 'lago.day2', "
+                  "'lago.create', 'lago.model', 'lago.virsh', 'subprocess', 'socket', "
+                  "'configparser', 'xml.etree.ElementTree')") == "[]"
 
 
 def test_verbs_call_the_operations_not_the_tools():
@@ -236,7 +246,8 @@ def test_verbs_call_the_operations_not_the_tools():
 
 
 def test_verbs_on_an_env_go_through_the_object_model():
-    """A verb that makes or runs an env opens a lago.Prefix (or reads status): none loads
+    """A verb that makes or runs an env opens a lago.Prefix (or reads status, or opens an ssh
+    session: the read-only paths): none loads
     the orchestrator's modules itself, so the order of operations has one home."""
     engine = {"env", "create", "snapshots", "collect", "readiness", "networks", "domains"}
     bad = []

@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import List, Optional, Tuple
 
-from .. import runner
+from .. import runner, session, workdir
 from ..errors import UsageError
-from ..prefix import Prefix
 from .base import Command, Context
 
 
@@ -36,8 +35,10 @@ def split_command(script: Optional[str], words: List[str]) -> Tuple[Optional[str
 def run(ctx: Context, args: argparse.Namespace) -> int:
     script, command = split_command(args.script, list(args.command))
     tty = not command and not script and sys.stdin.isatty()
-    argv, cwd = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).ssh_session(args.vm, command,
-                                                                       script, tty)
+    # session's own path, not lago.Prefix's: a loop of `ssh VM -- CMD` pays for no module
+    # that makes envs (Prefix.ssh_session is the same argv).
+    argv, cwd = session.open_session(ctx.cfg.libvirt_url, workdir.existing(ctx.workdir, ctx.prefix),
+                                     args.vm, command, script, tty)
     sys.stdout.flush()
     sys.stderr.flush()
     # Hand the terminal (and the exit code) straight to ssh.
