@@ -20,7 +20,7 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import collect as collect_mod
-from . import config, day2, env, readiness, services, virsh, workdir
+from . import config, day2, readiness, services, virsh, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
 from .prefix import Prefix
@@ -124,11 +124,8 @@ class Env:
     def __repr__(self) -> str:
         return f"<lago.Env {self.name} in {self._wd.root}>"
 
-    def _prefix(self) -> env.Prefix:
-        return env.load(self._cfg, self._wd, self.name)
-
-    def _verbs(self) -> Prefix:
-        """The env's lago.Prefix: every change goes through its methods."""
+    def _prefix(self) -> Prefix:
+        """The env's lago.Prefix, read afresh: every change goes through its methods."""
         return Prefix.of(self._cfg, self._wd, self.name)
 
     @property
@@ -142,37 +139,37 @@ class Env:
 
     def start(self, vms: Optional[Sequence[str]] = None, wait: bool = True) -> Dict[str, Any]:
         """Networks, then the VMs (default: all) in parallel; wait for ssh unless told not."""
-        return self._verbs().start(vms, no_wait=not wait)
+        return self._prefix().start(vms, no_wait=not wait)
 
     def stop(self, vms: Optional[Sequence[str]] = None) -> List[str]:
         """Hard power-off; returns the VMs that were running."""
-        return self._verbs().stop(vms)
+        return self._prefix().stop(vms)
 
     def shutdown(self, vms: Optional[Sequence[str]] = None, reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
-        return self._verbs().shutdown(vms, reboot, timeout)
+        return self._prefix().shutdown(vms, reboot, timeout)
 
     def snapshot(self, name: str) -> Dict[str, Any]:
         """Snapshot every VM at one consistent point (running ones are paused meanwhile)."""
-        return self._verbs().create_snapshots(name)
+        return self._prefix().create_snapshots(name)
 
     def revert(self, name: str) -> Dict[str, Any]:
         """Every VM back to the snapshot, in the run state it had then."""
-        return self._verbs().revert_snapshots(name)
+        return self._prefix().revert_snapshots(name)
 
     def snapshots(self) -> List[Dict[str, Any]]:
         return list(self.status()["snapshots"])
 
     def collect(self, output: str, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Each VM's ``artifacts`` into OUTPUT/VM/… (running VMs over ssh, stopped from disk)."""
-        return self._verbs().collect(output, vms)
+        return self._prefix().collect(output, vms)
 
     def deploy(self, vms: Optional[List[str]] = None) -> Dict[str, Any]:
-        return self._verbs().deploy(vms)
+        return self._prefix().deploy(vms)
 
     def destroy(self) -> None:
         """Remove the VMs, networks, leases and the prefix; this object is of no use after."""
-        self._verbs().destroy()
+        self._prefix().destroy()
 
     # -- its parts -------------------------------------------------------------------------
     def vms(self) -> List["VM"]:
@@ -200,7 +197,7 @@ class VM:
     def __repr__(self) -> str:
         return f"<lago.VM {self.name} of {self.env.name}>"
 
-    def _prefix(self) -> env.Prefix:
+    def _prefix(self) -> Prefix:
         prefix = self.env._prefix()
         if self.name not in prefix.state.vms:
             raise NotFound(f"no VM '{self.name}' in environment '{self.env.name}'")
@@ -328,7 +325,7 @@ class Service:
         return f"<lago.Service {self.name} on {self.vm.name}>"
 
     def _do(self, action: str) -> Dict[str, Any]:
-        return self.vm.env._verbs().service(self.vm.name, self.name, action, self.container)
+        return self.vm.env._prefix().service(self.vm.name, self.name, action, self.container)
 
     def state(self) -> str:
         """'missing', 'inactive' or 'active'."""

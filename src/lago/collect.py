@@ -11,12 +11,14 @@ import os
 import posixpath
 import shutil
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from . import day2, guestfs, parallel, ssh, transfer, virsh
-from .env import Prefix
 from .errors import CommandFailed, ExternalError, UsageError
 from .log import step
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 LOG = logging.getLogger("lago")
 

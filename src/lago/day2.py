@@ -13,13 +13,15 @@ import shlex
 import shutil
 import tempfile
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from . import events, parallel, runner, ssh, transfer, virsh
-from .env import Prefix
 from .errors import CommandFailed, ExternalError, Timeout, UsageError
 from .fsutil import write_atomic
 from .log import step
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 LOG = logging.getLogger("lago")
 
@@ -31,7 +33,7 @@ def target(prefix: Prefix, vm: str) -> ssh.Target:
     again (no FIN ever arrives), and the next command through it would fail. So the domain's
     id, new on every start, is kept beside the socket, and a master from an earlier boot is
     closed first. (revert closes the masters itself: the domain id survives a revert.)"""
-    control = prefix.paths.ssh_control_dir
+    control = prefix.files.ssh_control_dir
     os.makedirs(control, mode=0o700, exist_ok=True)
     t = dataclasses.replace(prefix.ssh_target(vm), control_dir=control)
     if prefix.state.vms[vm].external:
@@ -62,7 +64,7 @@ def require_running(prefix: Prefix, vm: str) -> None:
 def close_masters(prefix: Prefix) -> None:
     """Close every VM's master connection (the guests' side of them is gone, e.g. revert)."""
     for vm in prefix.state.vms:
-        control = prefix.paths.ssh_control_dir
+        control = prefix.files.ssh_control_dir
         if os.path.isdir(control):
             ssh.close_master(dataclasses.replace(prefix.ssh_target(vm), control_dir=control))
 
@@ -202,7 +204,7 @@ def deploy(prefix: Prefix, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         t = target(prefix, vm)
         done = []
         for i, script in enumerate(plan[vm]):
-            copy = prefix.paths.deploy_script(vm, i, script)
+            copy = prefix.files.deploy_script(vm, i, script)
             with step("Deploy %s on %s", os.path.basename(script), vm):
                 t0 = time.monotonic()
                 # The prefix's copy (an env made before copies existed runs the original).

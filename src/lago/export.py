@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import model, qemu_img, templates, virsh
 from .bundle import SUMS_FILE, sha256
-from .env import Prefix
 from .errors import UsageError
 from .fsutil import write_atomic, write_json
 from .log import step
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 ENV_FILE = "env.json"
 

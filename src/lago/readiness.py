@@ -10,19 +10,21 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from typing import Dict, Sequence
+from typing import TYPE_CHECKING, Dict, Sequence
 
 from . import day2, events, parallel, ssh
-from .env import Prefix
 from .errors import CommandFailed, ExternalError, Timeout
 from .fsutil import write_atomic
 from .log import step
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 
 def wait_ready(prefix: Prefix, vms: Sequence[str]) -> Dict[str, float]:
     """Wait until every VM answers ssh with the env's key; returns seconds per VM."""
     deadline = time.monotonic() + prefix.cfg.boot_timeout
-    pubkey = open(prefix.paths.ssh_pubkey, encoding="utf-8").read()
+    pubkey = open(prefix.files.ssh_pubkey, encoding="utf-8").read()
     t0 = time.monotonic()
 
     def wait(vm: str) -> float:
@@ -48,10 +50,10 @@ def _wait_one(prefix: Prefix, vm: str, deadline: float, pubkey: str) -> None:
     if not answered:
         raise Timeout(f"{vm}: ssh on {target.host} did not answer within "
                       f"{prefix.cfg.boot_timeout:g} s",
-                      hint=f"see {os.path.join(prefix.paths.logs, vm + '.console.log')}")
+                      hint=f"see {os.path.join(prefix.files.logs, vm + '.console.log')}")
     dom = prefix.env.domains[vm]
     password = dom.ssh_password or prefix.cfg.ssh_password
-    marker = prefix.paths.key_installed(vm)
+    marker = prefix.files.key_installed(vm)
     installed = False
     if (password and dom.provision == "none" and not os.path.exists(marker)
             and not prefix.state.ssh_key):
@@ -120,7 +122,7 @@ def _wait_cloud_init(prefix: Prefix, vm: str, deadline: float) -> None:
             raise
         raise Timeout(f"{vm}: cloud-init did not finish within {prefix.cfg.boot_timeout:g} s",
                       hint=f"in the VM: cloud-init status --long; "
-                           f"see {os.path.join(prefix.paths.logs, vm + '.console.log')}")
+                           f"see {os.path.join(prefix.files.logs, vm + '.console.log')}")
     if res.returncode in (0, 2):
         return
     if res.returncode == 127:

@@ -10,36 +10,27 @@ start without them.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, env, state, virsh
-from .config import Config
+from . import day2, state, virsh
 from .errors import ExternalError, LagoError, NotFound, UsageError
 from .fsutil import unlink_if_present
-from .paths import WorkdirPaths
+from .undo import Undo
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 
 class Running:
-    """The operations on an existing env; Prefix gives them its config, workdir and name."""
+    """The operations on an existing env, mixed into Prefix: each works on a fresh copy of
+    the prefix (Lifecycle's ``_engine``), under its lock (``_change``)."""
 
+    # Prefix provides _engine, _change (env.Lifecycle), _fresh and _release_subnets.
     _virt_env: Any
-
-    def _ops(self) -> Tuple[Config, WorkdirPaths, str]:
-        raise NotImplementedError
-
-    def _env_prefix(self) -> env.Prefix:
-        raise NotImplementedError
-
-    def _release_subnets(self, uuid: str) -> None:
-        raise NotImplementedError
-
-    def _engine(self) -> env.Prefix:
-        """The orchestrator's view of this env, read afresh."""
-        return env.load(*self._ops())
-
-    def _change(self, action: Callable[[env.Prefix, env.Undo], Any]) -> Any:
-        """``action`` under the prefix lock, rolled back on error."""
-        return env.change(*self._ops(), action)
+    _engine: Callable[[], "Prefix"]
+    _fresh: Callable[[], "Prefix"]
+    _change: Callable[[Callable[["Prefix", Undo], Any]], Any]
+    _release_subnets: Callable[[str], None]
 
     def start(self, vm_names: Optional[Sequence[str]] = None,
               no_wait: bool = False) -> Dict[str, Any]:
@@ -47,8 +38,8 @@ class Running:
         ssh with the env's key. {"started": [...], "ready": {vm: s}}."""
         from . import readiness
 
-        def action(p: env.Prefix, undo: env.Undo) -> Dict[str, Any]:
-            started = p.start(vm_names, undo)
+        def action(p: "Prefix", undo: Undo) -> Dict[str, Any]:
+            started = p._start_vms(vm_names, undo)
             ready = {} if no_wait else readiness.wait_ready(p, p.vm_names(vm_names))
             return {"started": started, "ready": ready}
         result: Dict[str, Any] = self._change(action)
@@ -57,13 +48,14 @@ class Running:
     def stop(self, vm_names: Optional[Sequence[str]] = None) -> List[str]:
         """Power the VMs (all, or ``vm_names``) off; the networks go down with the last.
         Returns the VMs that were running."""
-        stopped: List[str] = self._change(lambda p, undo: p.stop(vm_names))
+        stopped: List[str] = self._change(lambda p, undo: p._power_off(vm_names))
         return stopped
 
     def shutdown(self, vm_names: Optional[Sequence[str]] = None, reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
         """Graceful power-off (or reboot) of the VMs; hard off at ``timeout``."""
-        done: List[str] = self._change(lambda p, undo: p.shutdown(vm_names, reboot, timeout))
+        done: List[str] = self._change(
+            lambda p, undo: p._shut_down(vm_names, reboot, timeout))
         return done
 
     def create_snapshots(self, name: str) -> Dict[str, Any]:
@@ -92,7 +84,7 @@ class Running:
     def remove_libvirt_objects(self) -> None:
         """Every VM and network of the env out of libvirt; the prefix stays ('start' brings
         them back)."""
-        self._change(lambda p, undo: p.remove_libvirt_objects())
+        self._change(lambda p, undo: p._remove_libvirt_objects())
 
     def collect(self, output: str, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Each VM's ``artifacts`` into OUTPUT/VM/… (running VMs over ssh, stopped from disk)."""
@@ -112,7 +104,7 @@ class Running:
             day2.close_masters(self._engine())
         except (LagoError, OSError):
             pass  # best effort: a half-made prefix has none
-        return env.destroy(*self._ops())
+        return self._engine()._destroy_env()
 
     def export(self, output: str, standalone: bool = False, bundle: bool = False,
                vms: Optional[List[str]] = None, compress: bool = False,
@@ -134,17 +126,17 @@ class Running:
         """Stop everything of the env, remove its VMs, networks and bridges from the host,
         release its subnets and mark the prefix uninitialized; its files stay (remove the
         directory afterwards, or run ``lago.pyz doctor --fix``)."""
-        p = self._env_prefix()
-        with env.transaction(p):
+        p = self._fresh()
+        with p.transaction():
             # First say the prefix holds no env: a cleanup killed part way is then seen as
             # abandoned (by doctor), not trusted.
-            unlink_if_present(p.paths.initialized)
+            unlink_if_present(p.files.initialized)
             try:
                 day2.close_masters(p)
             except (LagoError, OSError):
                 pass  # best effort: a half-made prefix has none
-            p.remove_libvirt_objects()
-            uuid = state.read_uuid(p.paths)
+            p._remove_libvirt_objects()
+            uuid = state.read_uuid(p.files)
             if uuid:
                 self._release_subnets(uuid)
         self._virt_env = None
@@ -226,7 +218,7 @@ class Running:
         return {"vm": vm, "service": name, "manager": kind, "state": now}
 
 
-def _guest(p: env.Prefix, vm: str, argv: List[str], what: str) -> Any:
+def _guest(p: "Prefix", vm: str, argv: List[str], what: str) -> Any:
     res = day2.run(p, vm, argv, timeout=p.cfg.ssh_timeout)
     if res.returncode == 255:  # ssh's own failure, not the command's
         raise ExternalError(f"{vm}: ssh failed while {what}: "

@@ -13,12 +13,12 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from . import day2, networks, virsh
-from . import env as envmod
 from .errors import NotFound, UsageError
 from .fsutil import write_json
 from .utils import CommandStatus, SSHChannel, drain_ssh_channel, interactive_ssh_channel
 
 if TYPE_CHECKING:
+    from .prefix import Prefix
     from .virt import VirtEnv
 
 LOG = logging.getLogger("lago")
@@ -105,7 +105,7 @@ class VM:
     def nets(self) -> List[str]:
         return [n["net"] for n in self._spec["nics"]]
 
-    def _prefix(self) -> envmod.Prefix:
+    def _prefix(self) -> "Prefix":
         p = self._env.prefix._loaded()
         if self.name() not in p.state.vms:
             raise NotFound(f"no VM '{self.name()}' in {self._env.prefix.paths.prefix()}")
@@ -134,7 +134,7 @@ class VM:
         return str(self._spec["libvirt_name"])
 
     def _uri(self) -> str:
-        return str(self._env.prefix._cfg().libvirt_url)
+        return str(self._env.prefix.cfg.libvirt_url)
 
     def alive(self) -> bool:
         return virsh.domains(self._uri()).get(self._libvirt_name()) == "running"
@@ -159,8 +159,8 @@ class VM:
             return
         if self.alive():
             raise UsageError(f"VM {self.name()} is running", hint="stop it first")
-        with envmod.transaction(p):
-            provision.sysprep_vm(p.paths, p.env, p.state.uuid, p.state, self.name(),
+        with p.transaction():
+            provision.sysprep_vm(p.files, p.env, p.state.uuid, p.state, self.name(),
                                  p.state.vms[self.name()].disks[0].to_dict(),
                                  p.state.domain_type)
 
@@ -168,7 +168,7 @@ class VM:
         """A snapshot ``name`` of this VM alone (disks, and memory while it runs)."""
         from .snapshots import validate_name
         validate_name(name)
-        with envmod.transaction(self._prefix()):
+        with self._prefix().transaction():
             virsh.snapshot_create(self._uri(), self._libvirt_name(), name)
 
     def revert_snapshot(self, name: str) -> None:
@@ -177,7 +177,7 @@ class VM:
         p = self._prefix()
         if name not in virsh.snapshot_names(self._uri(), self._libvirt_name()):
             raise NotFound(f"VM {self.name()} has no snapshot '{name}'")
-        with envmod.transaction(p) as undo:
+        with p.transaction() as undo:
             networks.ensure_all(p, undo)
             virsh.snapshot_revert(self._uri(), self._libvirt_name(), name)
             # The guest no longer knows the ssh connections made after the snapshot.
