@@ -8,7 +8,8 @@
     assert vm.ssh(["hostname"]).stdout.strip() == "web"
 
 An Env's verbs are its ``lago.Prefix``'s methods, the ones the command line calls; a VM's
-ssh and copies are day2's, as for ``lago.pyz ssh``. The objects hold only names: every call reads the prefix's files and asks libvirt or the guest again, so what
+ssh and copies are its ``lago.virt.VM``'s, as for ``lago.pyz ssh``. The objects hold only
+names: every call reads the prefix's files and asks libvirt or the guest again, so what
 the command line changes is seen by the next call, and the other way round. Errors are the
 typed exceptions of ``lago.errors`` that the command line turns into exit codes.
 """
@@ -20,11 +21,12 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import collect as collect_mod
-from . import config, day2, readiness, services, virsh, workdir
+from . import config, readiness, services, virsh, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
 from .prefix import Prefix
 from .state import State, VmState
+from .vm import VM as ReferenceVM
 
 __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResult"]
 
@@ -203,6 +205,11 @@ class VM:
             raise NotFound(f"no VM '{self.name}' in environment '{self.env.name}'")
         return prefix
 
+    def _vm(self) -> ReferenceVM:
+        """This VM as lago.virt.VM, bound to its prefix as read now: the owner of its
+        guest's operations."""
+        return self._prefix().vm(self.name)
+
     def _info(self) -> VmState:
         return self._prefix().state.vms[self.name]
 
@@ -238,7 +245,7 @@ class VM:
         """Running (a vm-provider ssh machine: answering ssh)."""
         if self.state() == "external":
             from . import ssh
-            return ssh.key_works(day2.target(self._prefix(), self.name),
+            return ssh.key_works(self._vm().target(),
                                  timeout=self._prefix().cfg.ssh_timeout)
         return self.state() == "running"
 
@@ -258,37 +265,37 @@ class VM:
         returned, not raised. ``input`` is sent on stdin; past ``timeout`` s: lago.Timeout."""
         if isinstance(argv, (str, bytes)):
             raise TypeError("ssh() takes a list of words, e.g. ['sh', '-c', 'ls | wc -l']")
-        res = day2.run(self._prefix(), self.name, [str(a) for a in argv], input=input,
-                       timeout=timeout)
+        res = self._vm().run([str(a) for a in argv], input=input, timeout=timeout)
         return CommandResult(res.returncode, res.stdout, res.stderr)
 
     def ssh_script(self, path: str, args: Sequence[str] = (),
                    timeout: Optional[float] = None) -> CommandResult:
         """Run a local script in the VM (its #! line counts) with ``args``."""
-        res = day2.run_script(self._prefix(), self.name, path, args, timeout=timeout)
+        res = self._vm().run_script(path, args, timeout=timeout)
         return CommandResult(res.returncode, res.stdout, res.stderr)
 
     def interactive_ssh(self) -> int:
         """A login shell in the VM on this terminal; returns its exit code."""
-        return day2.interactive(self._prefix(), self.name)
+        return self._vm().login()
 
     def wait_for_ssh(self, timeout: Optional[float] = None) -> float:
         """Wait until the VM answers ssh with the env's key (and its ``wait_for`` command, if
         the env file gives one, succeeds); returns the seconds waited.
         lago.Timeout after ``timeout`` s (default: the boot_timeout setting)."""
-        prefix = self._prefix()
-        day2.require_running(prefix, self.name)
+        vm = self._vm()
+        vm.require_running()
+        prefix = vm._prefix()
         if timeout is not None:
             prefix.cfg = dataclasses.replace(prefix.cfg, boot_timeout=float(timeout))
         return float(readiness.wait_ready(prefix, [self.name])[self.name])
 
     def copy_to(self, src: str, dst: str) -> str:
         """Copy a local file or directory into the VM; returns where it landed."""
-        return str(day2.copy_to(self._prefix(), self.name, src, dst)["dst"])
+        return str(self._vm().upload(src, dst)["dst"])
 
     def copy_from(self, src: str, dst: str) -> str:
         """Copy a file or directory out of the VM; returns where it landed."""
-        return str(day2.copy_from(self._prefix(), self.name, src, dst)["dst"])
+        return str(self._vm().download(src, dst)["dst"])
 
     def extract_paths(self, paths: Sequence[Tuple[str, str]]) -> List[str]:
         """Copy [(guest path, host path), …] out of the VM, running (over ssh) or stopped

@@ -27,7 +27,7 @@ from .undo import Undo
 
 if TYPE_CHECKING:
     from .prefix import Prefix
-    from .ssh import Target
+    from .vm import VM
 
 LOG = logging.getLogger("lago")
 
@@ -119,11 +119,17 @@ class Lifecycle:
         raise NotFound(f"no VM '{name}' in environment '{self.files.name}'",
                        hint=f"VMs: {', '.join(names)}")
 
-    def ssh_target(self, vm: str) -> Target:
-        from . import ssh
-        info = self.state.vms[vm]
-        return ssh.Target(host=info.ip, user=self.env.domains[vm].ssh_user,
-                          key=self.files.ssh_key, known_hosts=self.files.known_hosts)
+    def vm(self, name: str) -> "VM":
+        """VM ``name`` (exact) of this env as loaded: vm.VM, the owner of its guest's
+        operations (ssh, copies, deploy scripts)."""
+        from .vm import VM
+        return VM.of(self, name)  # type: ignore[arg-type]
+
+    def _close_masters(self) -> None:
+        """Close every VM's master connection (the guests' side of them is gone, e.g.
+        revert)."""
+        for vm in self.state.vms:
+            self.vm(vm).close_master()
 
     # -- the lock and the rollback ---------------------------------------------------------
     @contextlib.contextmanager
@@ -195,7 +201,8 @@ class Lifecycle:
                     return
                 LOG.info("%s ignored ACPI shutdown; trying poweroff over ssh", vm)
                 from . import ssh
-                ssh.run(self.ssh_target(vm), ["poweroff"], timeout=self.cfg.ssh_timeout)
+                ssh.run(self.vm(vm).direct_target(), ["poweroff"],
+                        timeout=self.cfg.ssh_timeout)
                 if not self._wait_off(lv, time.monotonic() + timeout / 2):
                     LOG.warning("%s did not power off within %g s; forcing it off", vm, timeout)
                     virsh.destroy(self.uri, lv)

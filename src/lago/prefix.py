@@ -277,7 +277,7 @@ class Prefix(Running, Lifecycle):
         Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
         "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script
         leaves the env up (it is not rolled back) and raises ScriptFailed."""
-        from . import create, day2, events, networks, parallel, readiness
+        from . import create, events, networks, parallel, readiness
         from .log import step
         env, prefix, user_key = _new(cls, cfg, wd, name, envfile, ssh_key, skip_bootstrap)
         events.reset()
@@ -305,7 +305,7 @@ class Prefix(Running, Lifecycle):
         # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
         if fresh and not no_wait:
             with prefix.transaction():
-                result["deployed"] = day2.deploy(prefix)
+                result["deployed"] = prefix._deploy()
         result["phases"] = events.times()
         return result
 

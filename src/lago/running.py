@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, state, virsh
+from . import parallel, state, virsh
 from .errors import ExternalError, LagoError, NotFound, UsageError
 from .fsutil import unlink_if_present
 from .undo import Undo
@@ -94,14 +94,27 @@ class Running:
 
     def deploy(self, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Run the VMs' deploy scripts."""
-        result: Dict[str, Any] = self._change(lambda p, undo: day2.deploy(p, vms))
+        result: Dict[str, Any] = self._change(lambda p, undo: p._deploy(vms))
         return result
+
+    def _deploy(self: "Prefix", vms: Optional[List[str]] = None) -> Dict[str, Any]:
+        """Each VM's deploy-scripts (vm.VM.deploy_scripts), VMs in parallel. Returns {vm:
+        [{"script", "exit", "seconds"}]}; raises ScriptFailed for the first failing VM (in
+        env order) after every VM has finished."""
+        names = self.vm_names(vms)
+        with_scripts = [vm for vm in names
+                        if self.env.domains[vm].metadata.get("deploy-scripts", [])]
+        results, errors = parallel.settle(with_scripts,
+                                          lambda vm: self.vm(vm).deploy_scripts())
+        if errors:
+            raise next(iter(errors.values()))
+        return {vm: results.get(vm, []) for vm in names}
 
     def destroy(self) -> str:
         """Close the ssh master connections (they would outlive the env by a minute), then
         remove everything of the env. Returns the prefix name."""
         try:
-            day2.close_masters(self._engine())
+            self._engine()._close_masters()
         except (LagoError, OSError):
             pass  # best effort: a half-made prefix has none
         return self._engine()._destroy_env()
@@ -132,7 +145,7 @@ class Running:
             # abandoned (by doctor), not trusted.
             unlink_if_present(p.files.initialized)
             try:
-                day2.close_masters(p)
+                p._close_masters()
             except (LagoError, OSError):
                 pass  # best effort: a half-made prefix has none
             p._remove_libvirt_objects()
@@ -146,13 +159,13 @@ class Running:
     def copy_to(self, vm: str, src: str, dst: str) -> Dict[str, Any]:
         """Copy a host file or directory into a VM (over ssh); {"src", "dst", ...}."""
         p = self._engine()
-        result: Dict[str, Any] = day2.copy_to(p, p.resolve_vm(vm), src, dst)
+        result: Dict[str, Any] = p.vm(p.resolve_vm(vm)).upload(src, dst)
         return result
 
     def copy_from(self, vm: str, src: str, dst: str) -> Dict[str, Any]:
         """Copy a file or directory out of a VM (over ssh); {"src", "dst", ...}."""
         p = self._engine()
-        result: Dict[str, Any] = day2.copy_from(p, p.resolve_vm(vm), src, dst)
+        result: Dict[str, Any] = p.vm(p.resolve_vm(vm)).download(src, dst)
         return result
 
     def ssh_session(self, vm: str, command: List[str], script: Optional[str] = None,
@@ -161,7 +174,7 @@ class Running:
         (fed on stdin) in a VM, through its reused master connection."""
         from . import ssh
         p = self._engine()
-        target = day2.target(p, p.resolve_vm(vm))
+        target = p.vm(p.resolve_vm(vm)).target()
         if script:
             if not os.path.isfile(script):
                 raise UsageError(f"{script}: no such script")
@@ -192,7 +205,7 @@ class Running:
             raise UsageError(f"service action must be one of {', '.join(services.ACTIONS)}")
         p = self._engine()
         vm = p.resolve_vm(vm)
-        day2.require_running(p, vm)
+        p.vm(vm).require_running()
         probe = _guest(p, vm, services.probe_argv(name), "looking for its service manager")
         facts = services.parse_probe(probe.stdout)
         kind = services.manager(facts, container)
@@ -219,7 +232,7 @@ class Running:
 
 
 def _guest(p: "Prefix", vm: str, argv: List[str], what: str) -> Any:
-    res = day2.run(p, vm, argv, timeout=p.cfg.ssh_timeout)
+    res = p.vm(vm).run(argv, timeout=p.cfg.ssh_timeout)
     if res.returncode == 255:  # ssh's own failure, not the command's
         raise ExternalError(f"{vm}: ssh failed while {what}: "
                             f"{res.stderr.strip()[-200:] or 'no output'}")

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, List
 
-from . import day2, networks, parallel, state, virsh
+from . import networks, parallel, state, virsh
 from .errors import ExternalError, NotFound, UsageError
 from .log import step
 from .undo import Undo
@@ -143,7 +143,7 @@ def revert(prefix: Prefix, name: str, undo: Undo) -> Dict[str, Any]:
             virsh.snapshot_revert(prefix.uri, lv[vm], name, paused=vm in live)
     parallel.each(list(snap["vms"]), back)
     # The guests no longer know the ssh connections made after the snapshot.
-    day2.close_masters(prefix)
+    prefix._close_masters()
     with step("Resume VMs"):
         parallel.each([vm for vm in live if snap["vms"][vm] == "running"],
                       lambda vm: virsh.resume(prefix.uri, lv[vm]))

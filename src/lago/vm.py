@@ -1,8 +1,10 @@
 """Upstream Lago's ``lago.virt.VM`` and guest services (``ServiceState``, ``_Service``).
 
 A VM holds its name and the spec it was made from (its state.json entry); everything else is
-read from the prefix, libvirt or the guest when asked. Commands run over the OpenSSH client
-with the env's key and shared master connection (day2.py), as ``lago.pyz ssh`` runs them.
+read from the prefix, libvirt or the guest when asked. Its guest's operations (ssh target with
+connection reuse, commands, copies, deploy scripts) are the Guest mixin's (guest.py): the
+verbs and both Python APIs call them there. Commands run over the OpenSSH client with the
+env's key and shared master connection, as ``lago.pyz ssh`` runs them.
 As upstream, ``ssh(command)`` joins the words with spaces and the guest's shell reads the
 line: ``vm.ssh(["ls", "/tmp/*.log", "|", "wc", "-l"])`` is a pipeline.
 """
@@ -12,7 +14,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, networks, virsh
+from . import networks, virsh
+from .guest import Guest
 from .errors import NotFound, UsageError
 from .fsutil import write_json
 from .utils import CommandStatus, SSHChannel, drain_ssh_channel, interactive_ssh_channel
@@ -77,18 +80,34 @@ class _Service:
         self._do("stop")
 
 
-class VM:
+class VM(Guest):
     """One VM of an env: name, cpus, memory, disks, metadata, NICs."""
 
     def __init__(self, env: "VirtEnv", spec: Dict[str, Any]) -> None:
         self._env = env
         self._spec = spec
+        self._bound: Optional["Prefix"] = None
+
+    @classmethod
+    def of(cls, prefix: "Prefix", name: str) -> "VM":
+        """VM ``name`` of ``prefix`` as that is loaded (the verbs and steps hold a fresh one):
+        no second read of the saved state."""
+        vm = cls(None, {**prefix.state.vms[name].to_dict(), "name": name})  # type: ignore
+        vm._bound = prefix
+        return vm
 
     def __repr__(self) -> str:
         return f"<lago.virt.VM {self.name()}>"
 
     # -- facts -----------------------------------------------------------------------------
+    def _here(self) -> "VM":
+        """This VM bound to its prefix as read now: the guest operations of one call read
+        the saved state once."""
+        return self if self._bound is not None else VM.of(self._prefix(), self.name())
+
     def virt_env(self) -> "VirtEnv":
+        if self._env is None and self._bound is not None:
+            self._env = self._bound.virt_env
         return self._env
 
     def name(self) -> str:
@@ -106,6 +125,8 @@ class VM:
         return [n["net"] for n in self._spec["nics"]]
 
     def _prefix(self) -> "Prefix":
+        if self._bound is not None:
+            return self._bound
         p = self._env.prefix._loaded()
         if self.name() not in p.state.vms:
             raise NotFound(f"no VM '{self.name()}' in {self._env.prefix.paths.prefix()}")
@@ -134,7 +155,7 @@ class VM:
         return str(self._spec["libvirt_name"])
 
     def _uri(self) -> str:
-        return str(self._env.prefix.cfg.libvirt_url)
+        return str((self._bound or self._env.prefix).cfg.libvirt_url)
 
     def alive(self) -> bool:
         return virsh.domains(self._uri()).get(self._libvirt_name()) == "running"
@@ -181,7 +202,7 @@ class VM:
             networks.ensure_all(p, undo)
             virsh.snapshot_revert(self._uri(), self._libvirt_name(), name)
             # The guest no longer knows the ssh connections made after the snapshot.
-            day2.close_masters(p)
+            p._close_masters()
 
     def save(self, path: Optional[str] = None) -> None:
         """Write this VM's spec as JSON to ``path`` (default: the prefix's virt/vm-NAME)."""
@@ -192,9 +213,9 @@ class VM:
 
     # -- in the guest --------------------------------------------------------------------------
     def _channel(self) -> SSHChannel:
-        p = self._prefix()
-        day2.require_running(p, self.name())
-        return SSHChannel(day2.target(p, self.name()))
+        vm = self._here()
+        vm.require_running()
+        return SSHChannel(vm.target())
 
     def ssh(self, command: Sequence[str], data: Optional[str] = None,
             show_output: bool = True) -> CommandStatus:
@@ -215,7 +236,7 @@ class VM:
 
     def ssh_script(self, path: str, show_output: bool = True) -> CommandStatus:
         """Run the local script ``path`` in the VM (its #! line counts)."""
-        res = day2.run_script(self._prefix(), self.name(), path)
+        res = self._here().run_script(path)
         if show_output:
             sys.stdout.write(res.stdout)
             sys.stderr.write(res.stderr)
@@ -233,18 +254,19 @@ class VM:
         import dataclasses
 
         from . import readiness
-        p = self._prefix()
-        day2.require_running(p, self.name())
+        vm = self._here()
+        vm.require_running()
+        p = vm._prefix()
         p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(max(connect_retries, 1)))
         readiness.wait_ready(p, [self.name()])
 
     def copy_to(self, local_path: str, remote_path: str) -> None:
         """A local file or directory (recursively) into the VM."""
-        day2.copy_to(self._prefix(), self.name(), local_path, remote_path)
+        self._here().upload(local_path, remote_path)
 
     def copy_from(self, remote_path: str, local_path: str) -> None:
         """A file or directory (recursively) out of the VM."""
-        day2.copy_from(self._prefix(), self.name(), remote_path, local_path)
+        self._here().download(remote_path, local_path)
 
     def extract_paths(self, paths: Sequence[Tuple[str, str]]) -> List[str]:
         """[(guest path, host path)] out of the VM: over ssh while it runs, from its disks
@@ -254,7 +276,7 @@ class VM:
 
     def service(self, name: str) -> _Service:
         from .services import check_name
-        day2.require_running(self._prefix(), self.name())
+        self._here().require_running()
         return _Service(self, check_name(name))
 
     def guest_agent(self) -> _Service:

@@ -236,7 +236,7 @@ def test_verbs_call_the_operations_not_the_tools():
     libguestfs, ip) and no day-2 internals. runner is used for one thing only, handing the
     terminal over (exec) to ssh or the console."""
     tools = {"virsh", "qemu_img", "guestfs", "guestfish", "ssh", "iproute", "openssl",
-             "isoimage", "day2", "subprocess"}
+             "isoimage", "guest", "subprocess"}
     bad = []
     for path, tree in sources():
         if os.sep + "commands" + os.sep not in path:
