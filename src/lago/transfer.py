@@ -204,7 +204,7 @@ def receive(vm: str, src: str, dst: str, fill: Callable[[str], None]) -> Dict[st
         fill(tar)
         unpacked = os.path.join(stage, "out")
         os.mkdir(unpacked)
-        transfer.unpack(tar, unpacked, top=name)
+        unpack(tar, unpacked, top=name)
         got = os.path.join(unpacked, name)
         if not os.path.lexists(got):
             raise ExternalError(f"{vm}: the copy of {src} came back empty")
