@@ -20,13 +20,13 @@ import logging
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import collect as collect_mod
-from . import config, readiness, services, virsh, workdir
+from . import config, services, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
 from .prefix import Prefix
-from .state import State, VmState
+from .state import State
 from .vm import VM as ReferenceVM
+from .vm import _Service
 
 __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResult"]
 
@@ -199,55 +199,43 @@ class VM:
     def __repr__(self) -> str:
         return f"<lago.VM {self.name} of {self.env.name}>"
 
-    def _prefix(self) -> Prefix:
+    def _vm(self) -> ReferenceVM:
+        """This VM as lago.virt.VM, bound to its prefix as read now: the owner of its
+        operations."""
         prefix = self.env._prefix()
         if self.name not in prefix.state.vms:
             raise NotFound(f"no VM '{self.name}' in environment '{self.env.name}'")
-        return prefix
-
-    def _vm(self) -> ReferenceVM:
-        """This VM as lago.virt.VM, bound to its prefix as read now: the owner of its
-        guest's operations."""
-        return self._prefix().vm(self.name)
-
-    def _info(self) -> VmState:
-        return self._prefix().state.vms[self.name]
+        return prefix.vm(self.name)
 
     @property
     def ip(self) -> str:
         """The address on its management net."""
-        return str(self._info().ip)
+        return str(self._vm().ip())
 
     @property
     def nics(self) -> List[Dict[str, str]]:
         """[{"dev", "net", "ip", "mac"}], in the order of the env file."""
-        return [{"dev": n.dev, "net": n.net, "ip": n.ip, "mac": n.mac} for n in self._info().nics]
+        return [{k: n[k] for k in ("dev", "net", "ip", "mac")} for n in self._vm().nics()]
 
     @property
     def distro(self) -> Optional[str]:
-        return self._prefix().env.domains[self.name].distro
+        return self._vm().distro()
 
     @property
     def libvirt_name(self) -> str:
-        return str(self._info().libvirt_name)
+        return self._vm()._libvirt_name()
 
     # -- power -----------------------------------------------------------------------------
     def state(self) -> str:
         """libvirt's state ('running', 'shut off', 'paused', …) or 'undefined'; 'external'
         for a vm-provider ssh machine."""
-        prefix = self._prefix()
-        lv = prefix.state.vms[self.name].libvirt_name
-        if lv is None:
-            return "external"
-        return virsh.domains(prefix.uri).get(lv, "undefined")
+        return self._vm().run_state()
 
     def alive(self) -> bool:
         """Running (a vm-provider ssh machine: answering ssh)."""
-        if self.state() == "external":
-            from . import ssh
-            return ssh.key_works(self._vm().target(),
-                                 timeout=self._prefix().cfg.ssh_timeout)
-        return self.state() == "running"
+        vm = self._vm()
+        now = vm.run_state()
+        return vm.answers() if now == "external" else now == "running"
 
     def start(self, wait: bool = True) -> Dict[str, Any]:
         return self.env.start([self.name], wait=wait)
@@ -282,12 +270,7 @@ class VM:
         """Wait until the VM answers ssh with the env's key (and its ``wait_for`` command, if
         the env file gives one, succeeds); returns the seconds waited.
         lago.Timeout after ``timeout`` s (default: the boot_timeout setting)."""
-        vm = self._vm()
-        vm.require_running()
-        prefix = vm._prefix()
-        if timeout is not None:
-            prefix.cfg = dataclasses.replace(prefix.cfg, boot_timeout=float(timeout))
-        return float(readiness.wait_ready(prefix, [self.name])[self.name])
+        return self._vm().wait_ready(timeout)
 
     def copy_to(self, src: str, dst: str) -> str:
         """Copy a local file or directory into the VM; returns where it landed."""
@@ -300,18 +283,16 @@ class VM:
     def extract_paths(self, paths: Sequence[Tuple[str, str]]) -> List[str]:
         """Copy [(guest path, host path), …] out of the VM, running (over ssh) or stopped
         (from its disks, with libguestfs); returns the host paths written."""
-        return [r["dst"] for r in collect_mod.extract_paths(self._prefix(), self.name,
-                                                            list(paths))]
+        return self._vm().extract_paths(paths)
 
     # -- what the domain offers ------------------------------------------------------------
     def vnc_port(self) -> Optional[int]:
         """The TCP port of the VM's VNC display (on 127.0.0.1), None while it is not running."""
-        xml = virsh.dumpxml(self.env._prefix().uri, self.libvirt_name)
-        return virsh.parse_vnc_port(xml) if xml else None
+        return self._vm().vnc_port()
 
     def guest_agent(self) -> bool:
         """Is a QEMU guest agent answering in the VM (guest-ping)?"""
-        return virsh.agent_answers(self.env._prefix().uri, self.libvirt_name)
+        return self._vm().agent_answers()
 
     def service(self, name: str, container: Optional[str] = None) -> "Service":
         """A service in the guest (systemd unit or SysV script; with ``container``, a
@@ -332,7 +313,7 @@ class Service:
         return f"<lago.Service {self.name} on {self.vm.name}>"
 
     def _do(self, action: str) -> Dict[str, Any]:
-        return self.vm.env._prefix().service(self.vm.name, self.name, action, self.container)
+        return _Service(self.vm._vm(), self.name, self.container).result(action)
 
     def state(self) -> str:
         """'missing', 'inactive' or 'active'."""

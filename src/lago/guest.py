@@ -87,6 +87,11 @@ class Guest:
         if lv_state != "running":
             raise UsageError(f"VM {vm} is {lv_state}", hint=f"start it: lago.pyz start {vm}")
 
+    def answers(self) -> bool:
+        """Does the VM take the env's key over ssh (how a vm-provider ssh machine is
+        alive)?"""
+        return ssh.key_works(self.target(), timeout=self._prefix().cfg.ssh_timeout)
+
     def close_master(self) -> None:
         """Close the VM's master connection (the guest's side of it is gone, e.g. revert)."""
         control = self._prefix().files.ssh_control_dir

@@ -47,16 +47,23 @@ class _Service:
     """A service in a running VM: systemd unit or SysV script, whichever manager the guest
     has (asked on every call, as the ``service`` verb does)."""
 
-    def __init__(self, vm: "VM", name: str) -> None:
+    def __init__(self, vm: "VM", name: str, container: Optional[str] = None) -> None:
         self._vm = vm
         self._name = name
+        self._container = container  # a systemd unit inside this podman/docker container
 
     def __repr__(self) -> str:
         return f"<lago service {self._name} on {self._vm.name()}>"
 
+    def result(self, action: str = "status") -> Dict[str, Any]:
+        """The ``service`` verb's answer: {"vm", "service", "manager", "state"}, the state
+        ("missing", "inactive", "active") after ``action`` (status, start or stop)."""
+        out: Dict[str, Any] = self._vm._owner().service(self._vm.name(), self._name, action,
+                                                         self._container)
+        return out
+
     def _do(self, action: str) -> int:
-        result = self._vm._env.prefix.service(self._vm.name(), self._name, action)
-        return _STATES[result["state"]]
+        return _STATES[self.result(action)["state"]]
 
     @classmethod
     def is_supported(cls, vm: "VM") -> bool:
@@ -154,11 +161,26 @@ class VM(Guest):
     def _libvirt_name(self) -> str:
         return str(self._spec["libvirt_name"])
 
+    def _owner(self) -> "Prefix":
+        """The prefix this VM was opened from (its verbs read it afresh)."""
+        return self._bound or self._env.prefix
+
     def _uri(self) -> str:
-        return str((self._bound or self._env.prefix).cfg.libvirt_url)
+        return str(self._owner().cfg.libvirt_url)
 
     def alive(self) -> bool:
         return virsh.domains(self._uri()).get(self._libvirt_name()) == "running"
+
+    def run_state(self) -> str:
+        """libvirt's state of the domain ('running', 'shut off', 'paused', …) or
+        'undefined'; 'external' for a vm-provider ssh machine."""
+        if self._spec.get("libvirt_name") is None:
+            return "external"
+        return virsh.domains(self._uri()).get(self._libvirt_name(), "undefined")
+
+    def agent_answers(self) -> bool:
+        """Does a QEMU guest agent answer in the VM (guest-ping)?"""
+        return virsh.agent_answers(self._uri(), self._libvirt_name())
 
     def vnc_port(self) -> Optional[int]:
         """The VNC display's TCP port (on 127.0.0.1); None while the VM is off."""
@@ -251,14 +273,20 @@ class VM(Guest):
     def wait_for_ssh(self, connect_retries: int = 50) -> None:
         """Wait until the VM answers ssh with the env's key (and its wait_for command
         succeeds), for about ``connect_retries`` seconds; lago.Timeout after that."""
+        self._here().wait_ready(float(max(connect_retries, 1)))
+
+    def wait_ready(self, timeout: Optional[float] = None) -> float:
+        """Wait until the running VM answers ssh with the env's key (and its ``wait_for``
+        command, if the env file gives one, succeeds); the seconds waited. lago.Timeout
+        after ``timeout`` s (default: the boot_timeout setting)."""
         import dataclasses
 
         from . import readiness
-        vm = self._here()
-        vm.require_running()
-        p = vm._prefix()
-        p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(max(connect_retries, 1)))
-        readiness.wait_ready(p, [self.name()])
+        self.require_running()
+        p = self._prefix()
+        if timeout is not None:
+            p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(timeout))
+        return float(readiness.wait_ready(p, [self.name()])[self.name()])
 
     def copy_to(self, local_path: str, remote_path: str) -> None:
         """A local file or directory (recursively) into the VM."""
@@ -274,10 +302,15 @@ class VM(Guest):
         from .collect import extract_paths
         return [r["dst"] for r in extract_paths(self._prefix(), self.name(), list(paths))]
 
-    def service(self, name: str) -> _Service:
-        from .services import check_name
+    def service(self, name: str, container: Optional[str] = None) -> _Service:
+        """A service in the guest (systemd unit or SysV script; with ``container``, a systemd
+        unit inside that podman/docker container on the guest)."""
+        from .services import check_container, check_name
+        check_name(name)
+        if container is not None:
+            check_container(container)
         self._here().require_running()
-        return _Service(self, check_name(name))
+        return _Service(self, name, container)
 
     def guest_agent(self) -> _Service:
         """The guest's QEMU guest agent service (qemu-ga or qemu-guest-agent)."""
