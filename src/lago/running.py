@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 from . import parallel, state, virsh
 from .errors import ExternalError, LagoError, NotFound, UsageError
 from .fsutil import unlink_if_present
+from .paths import EXPORT_ENV_FILE
 from .undo import Undo
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class Running:
         """The stopped VMs' disks and an env file init accepts, into ``output`` (see
         export.export); {"env_file", "disks": {file: sha256}, "standalone", "bundle"}."""
         from . import export as export_mod
-        name = export_mod.ENV_FILE if env_name is None else env_name
+        name = EXPORT_ENV_FILE if env_name is None else env_name
         result: Dict[str, Any] = self._change(lambda p, undo: export_mod.export(
             p, output, standalone, bundle, vms=vms, compress=compress, env_name=name))
         return result
@@ -194,6 +195,13 @@ class Running:
         if virsh.domains(p.uri).get(lv) != "running":
             raise UsageError(f"VM {vm} is not running", hint="start it: lago.pyz start " + vm)
         return vm, virsh.console_argv(p.uri, lv)
+
+    def console_wait(self, vm: str, text: str, timeout: float) -> Dict[str, Any]:
+        """Attach to the VM's serial console until ``text`` shows on it (Timeout after
+        ``timeout`` s); {"vm", "text", "seconds"}."""
+        from . import console
+        vm, argv = self.console_argv(vm)
+        return {"vm": vm, "text": text, "seconds": console.wait_for(argv, text, timeout, vm)}
 
     def service(self, vm: str, name: str, action: str = "status",
                 container: Optional[str] = None) -> Dict[str, Any]:
