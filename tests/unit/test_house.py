@@ -3,15 +3,17 @@
 The layers, top down:
 - command line: cli.py (global options, the verb table, main() → exit code) and commands/, one
   small module per verb: parse, call the object model, format; the only code that prints.
-- the object model, upstream Lago's documented API: prefix.py (a Prefix; up, create and
-  validate of an env file; the other verbs are its methods, running.py), virt.py, vm.py,
-  sdk.py, subnet_lease.py, dirlock.py, sysprep.py, utils.py, brctl.py, constants.py; our own
-  API (api.py: lago.init/load/up) over the same Prefix. Nothing below imports it.
-- orchestration: create.py (the steps of making a prefix), env.py (an existing env: start,
-  stop, destroy, under the lock, with undo), networks.py, domains.py, day2.py and the steps
-  they compose (provision, snapshots, collect, export, templates, store, readiness ...); they
-  return data. status is apart, read only: envstatus.py reads the saved state (state.py,
-  typed) and asks virsh once.
+- the object model, upstream Lago's documented API: ONE Prefix class, in prefix.py (its
+  paths, config, initialize/virt_conf; up, create and validate of an env file), env.py
+  (Lifecycle: the saved state, the lock, the undo transaction and the order of operations of
+  start, stop, shutdown, destroy) and running.py (the verbs); virt.py, vm.py (VM, with its
+  guest's operations in guest.py), sdk.py, subnet_lease.py, dirlock.py, sysprep.py, utils.py,
+  brctl.py, constants.py; our own API (api.py: lago.init/load/up) thin over Prefix and VM.
+  Nothing below imports it at run time.
+- the steps, each taking that Prefix: create.py (making a prefix), networks.py, domains.py,
+  provision, snapshots, collect, export, templates, store, readiness ...; they return data.
+  status is apart, read only: envstatus.py reads the saved state (state.py, typed) and asks
+  virsh once.
 - pure logic, no processes: model.py, the envfile package (env file → model, located
   problems), xmlgen.py, addressing.py, netconfig.py, cloudinit.py, cpu.py, inventory.py,
   safe.py, paths.py; leases.py keeps the host-wide lease files.
@@ -140,8 +142,8 @@ def test_only_the_runner_starts_or_replaces_processes():
 
 # The object model (upstream Lago's documented API, with the verbs as Prefix's methods, and
 # our own API over it): on top of the orchestrator and its steps, which never import it.
-UPSTREAM_API = {"prefix", "env", "running", "virt", "vm", "sdk", "api", "subnet_lease",
-                "dirlock", "sysprep", "utils", "brctl", "constants"}
+UPSTREAM_API = {"prefix", "env", "running", "virt", "vm", "guest", "sdk", "api",
+                "subnet_lease", "dirlock", "sysprep", "utils", "brctl", "constants"}
 ABOVE = ("cli", "commands.")  # the command line, over the object model
 
 
@@ -225,10 +227,10 @@ def test_read_only_verbs_do_not_import_the_env_file_loader():
 
 def test_status_is_a_read_only_path():
     """status reads the saved state and asks libvirt once (envstatus.py): it imports neither
-    the orchestrator (env.py, with its lock, undo and parallel steps) nor ssh."""
+    the object model (lago.Prefix, with its lock, undo and parallel steps) nor ssh."""
     assert _loaded_after_importing(
-        ("status",), "m in ('lago.env', 'lago.create', 'lago.ssh', 'lago.parallel', "
-                     "'lago.undo', 'lago.xmlgen')") == "[]"
+        ("status",), "m in ('lago.prefix', 'lago.env', 'lago.create', 'lago.ssh', "
+                     "'lago.parallel', 'lago.undo', 'lago.xmlgen', 'lago.guest')") == "[]"
 
 
 def test_verbs_call_the_operations_not_the_tools():
