@@ -6,10 +6,13 @@
     prefix.start()                      # networks, VMs, and wait until each answers ssh
     prefix.virt_env.get_vms()["vm0"].ssh(["hostname"])
 
-The verbs of the command line are this class's methods (running.py, mixed in): the command
-line opens a prefix with ``Prefix.of(cfg, workdir, name)`` and calls them, so a prefix made
-here is a prefix ``lago.pyz -w DIR -P NAME`` knows, and the other way round. Settings (lease directory, subnet pool, libvirt URL ...) come from
-the config files and ``LAGO_*`` variables, as for the command line.
+This is the one prefix class of the code: its saved state, lock, undo transaction and the
+order of start/stop/destroy are env.Lifecycle's, the verbs of the command line running.py's
+(both mixed in), and the steps (create.py, snapshots.py ...) take it. The command line opens
+a prefix with ``Prefix.of(cfg, workdir, name)`` and calls the verbs, so a prefix made here
+is a prefix ``lago.pyz -w DIR -P NAME`` knows, and the other way round. Settings (lease
+directory, subnet pool, libvirt URL ...) come from the config files and ``LAGO_*``
+variables, as for the command line.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from . import config, model, state
 from .env import Lifecycle
 from .errors import NotFound, UsageError
 from .fsutil import read_json, write_atomic, write_json
+from .making import Making
 from .paths import Paths, PrefixPaths, WorkdirPaths
 from .running import Running
 
@@ -83,12 +87,13 @@ def _absolute_paths(conf: Dict[str, Any]) -> Dict[str, Any]:
     return conf
 
 
-class Prefix(Running, Lifecycle):
+class Prefix(Running, Lifecycle, Making):
     """A prefix is a directory that will contain all the data needed to set up the env.
 
     One class from the script's ``Prefix(path)`` down to the steps: its files (``paths``,
     upstream's; ``files``, the layout the steps use), config, saved state and lock
-    (Lifecycle, env.py), the verbs (Running, running.py)."""
+    (Lifecycle, env.py), the verbs (Running, running.py), making an env from an env file
+    (Making, making.py)."""
 
     def __init__(self, prefix: str) -> None:
         self._prefix = os.path.abspath(prefix)
@@ -266,79 +271,6 @@ class Prefix(Running, Lifecycle):
         from . import addressing
         return addressing.plan(conf, uuid, addressing.all_subnets(conf, leased))
 
-    # -- making an env from an env file (the up, init and validate verbs) ------------------------
-    @classmethod
-    def up(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
-           no_wait: bool = False, ssh_key: Optional[str] = None,
-           skip_bootstrap: bool = False) -> Dict[str, Any]:
-        """init (if needed) + start + wait, then the deploy scripts when this call created
-        the env.
-
-        Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
-        "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script
-        leaves the env up (it is not rolled back) and raises ScriptFailed."""
-        from . import create, events, networks, parallel, readiness
-        from .log import step
-        env, prefix, user_key = _new(cls, cfg, wd, name, envfile, ssh_key, skip_bootstrap)
-        events.reset()
-        if (prefix.initialized and user_key is not None
-                and prefix.state.ssh_key != user_key.path):
-            raise UsageError(f"environment '{prefix.files.name}' exists and was not made with "
-                             f"--ssh-key {user_key.path}",
-                             hint="leave --ssh-key out to start it, or destroy it first")
-        with prefix.transaction() as undo:
-            # Asked under the lock: a concurrent up may have made the env while this one waited.
-            fresh, known = not prefix.initialized, None
-            if fresh:
-                with step("Initialize environment %s", prefix.files.name):
-                    draft = create.reserve(prefix, env, undo, user_key)
-                    # The networks start while the disks are made and the guests provisioned.
-                    with parallel.alongside(lambda: networks.ensure_all(prefix, undo, {})):
-                        create.build(prefix, env, undo, draft)
-                # So start() need not ask the host: nothing of this env but its networks exists.
-                known = ({}, {net.libvirt_name: True for net in draft.nets.values()})
-            _set_current(wd, prefix, undo)
-            started = prefix._start_vms(None, undo, known=known)
-            ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
-        result = {"prefix": prefix.files.name, "started": started, "ready": ready}
-        # Deploy scripts run once, when this up creates the env: re-running up must not repeat
-        # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
-        if fresh and not no_wait:
-            with prefix.transaction():
-                result["deployed"] = prefix._deploy()
-        result["phases"] = events.times()
-        return result
-
-    @classmethod
-    def create(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
-               ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
-               skip_build: bool = False) -> str:
-        """`lago.pyz init`: make the env's prefix without starting anything; its name."""
-        from . import create
-        from .log import step
-        env, prefix, user_key = _new(cls, cfg, wd, name, envfile, ssh_key, skip_bootstrap,
-                                     skip_build)
-        if prefix.initialized:
-            raise UsageError(f"environment '{prefix.files.name}' already exists in {wd.root}",
-                             hint="use 'up' to start it, or 'destroy' it first")
-        with prefix.transaction() as undo:
-            with step("Initialize environment %s", prefix.files.name):
-                create.initialize(prefix, env, undo, user_key)
-            _set_current(wd, prefix, undo)
-        return prefix.files.name
-
-    @staticmethod
-    def validate(envfile: str, wd: WorkdirPaths, name: str,
-                 cfg: Optional[config.Config] = None) -> Any:
-        """The env file checked exactly as up/init check it (and its templates, given
-        ``cfg``); touches nothing. Returns the env model."""
-        from . import bundle, create, templates
-        env = create.load(wd, name, envfile, cfg)
-        bundle.check(env)
-        if cfg is not None:
-            templates.check(env, cfg.template_store, cfg.template_repo)
-        return env
-
     # -- running it (the verbs are running.Running's) ----------------------------------------
     def start(self, vm_names: Optional[Sequence[str]] = None,
               no_wait: bool = False) -> Dict[str, Any]:
@@ -362,35 +294,3 @@ class Prefix(Running, Lifecycle):
         if self._virt_env is None:
             self._virt_env = self._create_virt_env()
         return self._virt_env
-
-
-def _set_current(wd: WorkdirPaths, prefix: Prefix, undo: Any) -> None:
-    from . import workdir
-    if not os.path.lexists(wd.current):
-        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.files.name))
-        workdir.set_current(wd, prefix.files.name)
-
-
-def _new(cls: type, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
-         skip_build: bool = False) -> Tuple[Any, Prefix, Any]:
-    """(env model, the prefix, the --ssh-key checked): the env file and the key
-    validated, nothing on the host touched before this passes. ``skip_bootstrap``: every VM's
-    image is used as it is (``provision: none``); ``skip_build``: no disk build steps."""
-    from . import bundle, create, networks, templates, workdir
-    env = create.load(wd, name, envfile, cfg)
-    if skip_bootstrap:
-        for dom in env.domains.values():
-            dom.bootstrap, dom.provision = False, "none"
-    if skip_build:
-        for dom in env.domains.values():
-            for disk in dom.disks:
-                disk.build = []
-    user_key = create.UserKey(ssh_key) if ssh_key else None
-    networks.require_host_bridges({n: net.bridge for n, net in env.nets.items() if net.bridge})
-    templates.resolve(env, cfg.template_store, cfg.template_repo)
-    prefix = cls._at(cfg, workdir.prefix_for_new(wd, name), wd)
-    if not prefix.initialized:
-        bundle.check(env)  # hashes every listed disk: once, when the env is made
-    os.makedirs(wd.root, exist_ok=True)
-    return env, prefix, user_key

@@ -4,9 +4,9 @@ The layers, top down:
 - command line: cli.py (global options, the verb table, main() → exit code) and commands/, one
   small module per verb: parse, call the object model, format; the only code that prints.
 - the object model, upstream Lago's documented API: ONE Prefix class, in prefix.py (its
-  paths, config, initialize/virt_conf; up, create and validate of an env file), env.py
-  (Lifecycle: the saved state, the lock, the undo transaction and the order of operations of
-  start, stop, shutdown, destroy) and running.py (the verbs); virt.py, vm.py (VM, with its
+  paths, config, initialize/virt_conf), making.py (up, create and validate of an env file),
+  env.py (Lifecycle: the saved state, the lock, the undo transaction and the order of
+  operations of start, stop, shutdown, destroy) and running.py (the verbs); virt.py, vm.py (VM, with its
   guest's operations in guest.py), sdk.py, subnet_lease.py, dirlock.py, sysprep.py, utils.py,
   brctl.py, constants.py; our own API (api.py: lago.init/load/up) thin over Prefix and VM.
   Nothing below imports it at run time.
@@ -142,8 +142,8 @@ def test_only_the_runner_starts_or_replaces_processes():
 
 # The object model (upstream Lago's documented API, with the verbs as Prefix's methods, and
 # our own API over it): on top of the orchestrator and its steps, which never import it.
-UPSTREAM_API = {"prefix", "env", "running", "virt", "vm", "guest", "sdk", "api",
-                "subnet_lease", "dirlock", "sysprep", "utils", "brctl", "constants"}
+UPSTREAM_API = {"prefix", "env", "making", "running", "virt", "vm", "guest", "sdk",
+                "api", "subnet_lease", "dirlock", "sysprep", "utils", "brctl", "constants"}
 ABOVE = ("cli", "commands.")  # the command line, over the object model
 
 
