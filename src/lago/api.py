@@ -8,7 +8,8 @@
     assert vm.ssh(["hostname"]).stdout.strip() == "web"
 
 An Env's verbs are its ``lago.Prefix``'s methods, the ones the command line calls; a VM's
-ssh and copies are day2's, as for ``lago.pyz ssh``. The objects hold only names: every call reads the prefix's files and asks libvirt or the guest again, so what
+ssh and copies are its ``lago.virt.VM``'s, as for ``lago.pyz ssh``. The objects hold only
+names: every call reads the prefix's files and asks libvirt or the guest again, so what
 the command line changes is seen by the next call, and the other way round. Errors are the
 typed exceptions of ``lago.errors`` that the command line turns into exit codes.
 """
@@ -19,12 +20,13 @@ import logging
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import collect as collect_mod
-from . import config, day2, env, readiness, services, virsh, workdir
+from . import config, services, workdir
 from .errors import NotFound, UsageError
 from .paths import WorkdirPaths
 from .prefix import Prefix
-from .state import State, VmState
+from .state import State
+from .vm import VM as ReferenceVM
+from .vm import _Service
 
 __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResult"]
 
@@ -124,11 +126,8 @@ class Env:
     def __repr__(self) -> str:
         return f"<lago.Env {self.name} in {self._wd.root}>"
 
-    def _prefix(self) -> env.Prefix:
-        return env.load(self._cfg, self._wd, self.name)
-
-    def _verbs(self) -> Prefix:
-        """The env's lago.Prefix: every change goes through its methods."""
+    def _prefix(self) -> Prefix:
+        """The env's lago.Prefix, read afresh: every change goes through its methods."""
         return Prefix.of(self._cfg, self._wd, self.name)
 
     @property
@@ -142,37 +141,37 @@ class Env:
 
     def start(self, vms: Optional[Sequence[str]] = None, wait: bool = True) -> Dict[str, Any]:
         """Networks, then the VMs (default: all) in parallel; wait for ssh unless told not."""
-        return self._verbs().start(vms, no_wait=not wait)
+        return self._prefix().start(vms, no_wait=not wait)
 
     def stop(self, vms: Optional[Sequence[str]] = None) -> List[str]:
         """Hard power-off; returns the VMs that were running."""
-        return self._verbs().stop(vms)
+        return self._prefix().stop(vms)
 
     def shutdown(self, vms: Optional[Sequence[str]] = None, reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
-        return self._verbs().shutdown(vms, reboot, timeout)
+        return self._prefix().shutdown(vms, reboot, timeout)
 
     def snapshot(self, name: str) -> Dict[str, Any]:
         """Snapshot every VM at one consistent point (running ones are paused meanwhile)."""
-        return self._verbs().create_snapshots(name)
+        return self._prefix().create_snapshots(name)
 
     def revert(self, name: str) -> Dict[str, Any]:
         """Every VM back to the snapshot, in the run state it had then."""
-        return self._verbs().revert_snapshots(name)
+        return self._prefix().revert_snapshots(name)
 
     def snapshots(self) -> List[Dict[str, Any]]:
         return list(self.status()["snapshots"])
 
     def collect(self, output: str, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Each VM's ``artifacts`` into OUTPUT/VM/… (running VMs over ssh, stopped from disk)."""
-        return self._verbs().collect(output, vms)
+        return self._prefix().collect(output, vms)
 
     def deploy(self, vms: Optional[List[str]] = None) -> Dict[str, Any]:
-        return self._verbs().deploy(vms)
+        return self._prefix().deploy(vms)
 
     def destroy(self) -> None:
         """Remove the VMs, networks, leases and the prefix; this object is of no use after."""
-        self._verbs().destroy()
+        self._prefix().destroy()
 
     # -- its parts -------------------------------------------------------------------------
     def vms(self) -> List["VM"]:
@@ -200,50 +199,43 @@ class VM:
     def __repr__(self) -> str:
         return f"<lago.VM {self.name} of {self.env.name}>"
 
-    def _prefix(self) -> env.Prefix:
+    def _vm(self) -> ReferenceVM:
+        """This VM as lago.virt.VM, bound to its prefix as read now: the owner of its
+        operations."""
         prefix = self.env._prefix()
         if self.name not in prefix.state.vms:
             raise NotFound(f"no VM '{self.name}' in environment '{self.env.name}'")
-        return prefix
-
-    def _info(self) -> VmState:
-        return self._prefix().state.vms[self.name]
+        return prefix.vm(self.name)
 
     @property
     def ip(self) -> str:
         """The address on its management net."""
-        return str(self._info().ip)
+        return str(self._vm().ip())
 
     @property
     def nics(self) -> List[Dict[str, str]]:
         """[{"dev", "net", "ip", "mac"}], in the order of the env file."""
-        return [{"dev": n.dev, "net": n.net, "ip": n.ip, "mac": n.mac} for n in self._info().nics]
+        return [{k: n[k] for k in ("dev", "net", "ip", "mac")} for n in self._vm().nics()]
 
     @property
     def distro(self) -> Optional[str]:
-        return self._prefix().env.domains[self.name].distro
+        return self._vm().distro()
 
     @property
     def libvirt_name(self) -> str:
-        return str(self._info().libvirt_name)
+        return self._vm()._libvirt_name()
 
     # -- power -----------------------------------------------------------------------------
     def state(self) -> str:
         """libvirt's state ('running', 'shut off', 'paused', …) or 'undefined'; 'external'
         for a vm-provider ssh machine."""
-        prefix = self._prefix()
-        lv = prefix.state.vms[self.name].libvirt_name
-        if lv is None:
-            return "external"
-        return virsh.domains(prefix.uri).get(lv, "undefined")
+        return self._vm().run_state()
 
     def alive(self) -> bool:
         """Running (a vm-provider ssh machine: answering ssh)."""
-        if self.state() == "external":
-            from . import ssh
-            return ssh.key_works(day2.target(self._prefix(), self.name),
-                                 timeout=self._prefix().cfg.ssh_timeout)
-        return self.state() == "running"
+        vm = self._vm()
+        now = vm.run_state()
+        return vm.answers() if now == "external" else now == "running"
 
     def start(self, wait: bool = True) -> Dict[str, Any]:
         return self.env.start([self.name], wait=wait)
@@ -261,53 +253,46 @@ class VM:
         returned, not raised. ``input`` is sent on stdin; past ``timeout`` s: lago.Timeout."""
         if isinstance(argv, (str, bytes)):
             raise TypeError("ssh() takes a list of words, e.g. ['sh', '-c', 'ls | wc -l']")
-        res = day2.run(self._prefix(), self.name, [str(a) for a in argv], input=input,
-                       timeout=timeout)
+        res = self._vm().run([str(a) for a in argv], input=input, timeout=timeout)
         return CommandResult(res.returncode, res.stdout, res.stderr)
 
     def ssh_script(self, path: str, args: Sequence[str] = (),
                    timeout: Optional[float] = None) -> CommandResult:
         """Run a local script in the VM (its #! line counts) with ``args``."""
-        res = day2.run_script(self._prefix(), self.name, path, args, timeout=timeout)
+        res = self._vm().run_script(path, args, timeout=timeout)
         return CommandResult(res.returncode, res.stdout, res.stderr)
 
     def interactive_ssh(self) -> int:
         """A login shell in the VM on this terminal; returns its exit code."""
-        return day2.interactive(self._prefix(), self.name)
+        return self._vm().login()
 
     def wait_for_ssh(self, timeout: Optional[float] = None) -> float:
         """Wait until the VM answers ssh with the env's key (and its ``wait_for`` command, if
         the env file gives one, succeeds); returns the seconds waited.
         lago.Timeout after ``timeout`` s (default: the boot_timeout setting)."""
-        prefix = self._prefix()
-        day2.require_running(prefix, self.name)
-        if timeout is not None:
-            prefix.cfg = dataclasses.replace(prefix.cfg, boot_timeout=float(timeout))
-        return float(readiness.wait_ready(prefix, [self.name])[self.name])
+        return self._vm().wait_ready(timeout)
 
     def copy_to(self, src: str, dst: str) -> str:
         """Copy a local file or directory into the VM; returns where it landed."""
-        return str(day2.copy_to(self._prefix(), self.name, src, dst)["dst"])
+        return str(self._vm().upload(src, dst)["dst"])
 
     def copy_from(self, src: str, dst: str) -> str:
         """Copy a file or directory out of the VM; returns where it landed."""
-        return str(day2.copy_from(self._prefix(), self.name, src, dst)["dst"])
+        return str(self._vm().download(src, dst)["dst"])
 
     def extract_paths(self, paths: Sequence[Tuple[str, str]]) -> List[str]:
         """Copy [(guest path, host path), …] out of the VM, running (over ssh) or stopped
         (from its disks, with libguestfs); returns the host paths written."""
-        return [r["dst"] for r in collect_mod.extract_paths(self._prefix(), self.name,
-                                                            list(paths))]
+        return self._vm().extract_paths(paths)
 
     # -- what the domain offers ------------------------------------------------------------
     def vnc_port(self) -> Optional[int]:
         """The TCP port of the VM's VNC display (on 127.0.0.1), None while it is not running."""
-        xml = virsh.dumpxml(self.env._prefix().uri, self.libvirt_name)
-        return virsh.parse_vnc_port(xml) if xml else None
+        return self._vm().vnc_port()
 
     def guest_agent(self) -> bool:
         """Is a QEMU guest agent answering in the VM (guest-ping)?"""
-        return virsh.agent_answers(self.env._prefix().uri, self.libvirt_name)
+        return self._vm().agent_answers()
 
     def service(self, name: str, container: Optional[str] = None) -> "Service":
         """A service in the guest (systemd unit or SysV script; with ``container``, a
@@ -328,7 +313,7 @@ class Service:
         return f"<lago.Service {self.name} on {self.vm.name}>"
 
     def _do(self, action: str) -> Dict[str, Any]:
-        return self.vm.env._verbs().service(self.vm.name, self.name, action, self.container)
+        return _Service(self.vm._vm(), self.name, self.container).result(action)
 
     def state(self) -> str:
         """'missing', 'inactive' or 'active'."""

@@ -11,12 +11,14 @@ import os
 import posixpath
 import shutil
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, guestfs, parallel, ssh, transfer, virsh
-from .env import Prefix
+from . import guestfs, parallel, ssh, transfer, virsh
 from .errors import CommandFailed, ExternalError, UsageError
 from .log import step
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 LOG = logging.getLogger("lago")
 
@@ -62,7 +64,7 @@ def collect(prefix: Prefix, output: str, vms: Optional[List[str]] = None) -> Dic
 
 
 def _over_ssh(prefix: Prefix, vm: str, paths: List[str], tar: str) -> List[str]:
-    res = ssh.run_binary(day2.target(prefix, vm), ["tar", "-c", "-f", "-", "-C", "/", *paths],
+    res = ssh.run_binary(prefix.vm(vm).target(), ["tar", "-c", "-f", "-", "-C", "/", *paths],
                          stdout_path=tar)
     # tar exits non-zero when an artifact is missing but still sends the others.
     return [line for line in res.stderr.strip().splitlines()] if res.returncode else []
@@ -98,12 +100,12 @@ def extract_paths(prefix: Prefix, vm: str,
     pass the same checks and land at the same places. Returns [{"src", "dst", "from"}]."""
     lv_state = virsh.domains(prefix.uri).get(prefix.state.vms[vm].libvirt_name)
     if lv_state == "running":
-        return [{**day2.copy_from(prefix, vm, guest, host), "from": "ssh"}
+        return [{**prefix.vm(vm).download(guest, host), "from": "ssh"}
                 for guest, host in pairs]
     if lv_state not in (None, "shut off"):
         # QEMU still holds the disks (paused, in shutdown): neither ssh nor a reader works.
         raise UsageError(f"VM {vm} is {lv_state}: extract paths from a running or a stopped VM")
-    wanted = [(day2.remote_path(guest), host) for guest, host in pairs]
+    wanted = [(transfer.remote_path(guest), host) for guest, host in pairs]
     disks = [(d.path, d.format) for d in prefix.state.vms[vm].disks]
     out = []
     with tempfile.TemporaryDirectory(prefix="lago-extract-") as stage:
@@ -113,7 +115,7 @@ def extract_paths(prefix: Prefix, vm: str,
         for (guest, host), got in zip(wanted, local):
             def fill(tar: str, got: str = got, guest: str = guest) -> None:
                 transfer.pack(got, posixpath.basename(guest), tar)
-            out.append({**day2.receive(vm, guest, host, fill), "from": "disk"})
+            out.append({**transfer.receive(vm, guest, host, fill), "from": "disk"})
     return out
 
 

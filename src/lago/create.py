@@ -10,21 +10,26 @@ template store and provisioning: `status` and `ssh` start without them.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import shutil
 import uuid as uuidlib
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from . import (addressing, cpu, events, guestfs, host, iproute, leases, model, parallel,
                provision, qemu_img, ssh, state, templates, virsh, workdir)
 from .config import Config
-from .env import LOG, Prefix
 from .envfile import DEFAULT_USER_VAR, load_env
 from .fsutil import unlink_if_present, write_atomic
 from .log import step
 from .paths import WorkdirPaths
 from .undo import Undo
 from .workdir import clear_prefix
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
+
+LOG = logging.getLogger("lago")
 
 IMAGES_MODE = 0o711
 OVERLAY_MODE = 0o600
@@ -49,7 +54,7 @@ def reserve(prefix: Prefix, env: model.Env, undo: Undo,
              user_key: Optional[UserKey]) -> state.State:
     """The first half of initialize: uuid, key pair, leases and addresses — all the networks
     need. Returns the draft state (no disks yet), which the prefix holds from now on."""
-    p, cfg = prefix.paths, prefix.cfg
+    p, cfg = prefix.files, prefix.cfg
     prefix.open_log()
     _forget_abandoned(prefix)
     for d in (p.root, p.images, p.logs):
@@ -91,7 +96,7 @@ def reserve(prefix: Prefix, env: model.Env, undo: Undo,
 def build(prefix: Prefix, env: model.Env, undo: Undo, draft: state.State) -> None:
     """The second half of initialize: disks, deploy scripts, provisioning, then the state on
     disk. ``draft`` is not changed (the networks may be starting from it meanwhile)."""
-    p, cfg = prefix.paths, prefix.cfg
+    p, cfg = prefix.files, prefix.cfg
     with step("Create disks"):
         disks = parallel.each(list(env.domains),
                               lambda vm: _create_disks(prefix, env.domains[vm], undo))
@@ -119,14 +124,14 @@ def _run_build_steps(prefix: Prefix, env: model.Env, disks: Dict[str, List[Dict[
             if spec_disk.build and not (i == 0 and dom.provision == "sysprep"):
                 with step("Build %s disk %s", vm, spec_disk.name, vm=vm, phase="provision"):
                     guestfs.customize((made["path"], made["format"]), spec_disk.build,
-                                      prefix.paths.ssh_pubkey, domain_type)
+                                      prefix.files.ssh_pubkey, domain_type)
     parallel.each([vm for vm, d in env.domains.items() if any(x.build for x in d.disks)], one)
 
 
 def _copy_deploy_scripts(prefix: Prefix, env: model.Env) -> None:
     for vm, dom in env.domains.items():
         for i, script in enumerate(dom.metadata.get("deploy-scripts", [])):
-            copy = prefix.paths.deploy_script(vm, i, script)
+            copy = prefix.files.deploy_script(vm, i, script)
             os.makedirs(os.path.dirname(copy), exist_ok=True)
             shutil.copy2(script, copy)
 
@@ -134,19 +139,19 @@ def _copy_deploy_scripts(prefix: Prefix, env: model.Env) -> None:
 def _forget_abandoned(prefix: Prefix) -> None:
     """An uninitialized prefix we hold the lock of is the remains of a killed init or
     destroy: remove its libvirt objects and leases before its files, then start over."""
-    old = state.read_uuid(prefix.paths)
+    old = state.read_uuid(prefix.files)
     if old:
-        LOG.info("removing the remains of an interrupted run in %s", prefix.paths.root)
-        prefix.remove_libvirt_objects()
+        LOG.info("removing the remains of an interrupted run in %s", prefix.files.root)
+        prefix._remove_libvirt_objects()
         leases.release(prefix.cfg.lease_dir, old)
-    clear_prefix(prefix.paths)
+    clear_prefix(prefix.files)
 
 
 def _create_disks(prefix: Prefix, dom: model.Domain, undo: Undo) -> List[Dict[str, str]]:
     with events.timed("overlay", dom.name):
         out = []
         for disk in dom.disks:
-            path = prefix.paths.disk(dom.name, disk.name)
+            path = prefix.files.disk(dom.name, disk.name)
             entry = {"name": disk.name, "dev": disk.dev, "path": path, "format": "qcow2",
                      "base": disk.path, "base_format": None}
             undo.push(f"remove {path}", lambda path=path: unlink_if_present(path))

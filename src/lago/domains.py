@@ -12,7 +12,7 @@ from .errors import CommandFailed, ExternalError
 from .undo import Undo
 
 if TYPE_CHECKING:
-    from .env import Prefix
+    from .prefix import Prefix
 
 
 def define(prefix: Prefix, vm: str, undo: Undo) -> None:
@@ -41,7 +41,7 @@ def boot(prefix: Prefix, vm: str, defined: Dict[str, str], undo: Undo) -> None:
     except CommandFailed as exc:
         if "Cannot access storage file" in exc.stderr and "Permission denied" in exc.stderr:
             raise ExternalError(
-                f"{vm}: QEMU may not read its disk under {prefix.paths.images}",
+                f"{vm}: QEMU may not read its disk under {prefix.files.images}",
                 hint="QEMU runs as an unprivileged user: keep the workdir under directories "
                      "others can enter (chmod o+x), or set user/group in qemu.conf") from exc
         raise
@@ -59,8 +59,8 @@ def domain_xml(prefix: Prefix, vm: str) -> str:
                "mtu": prefix.env.nets[n.net].mtu} for n in info.nics],
         kernel=direct.kernel if direct else None, initrd=direct.initrd if direct else None,
         cmdline=direct.cmdline if direct else None, seed=info.seed,
-        console_log=os.path.join(prefix.paths.logs, f"{vm}.console.log"),
-        prefix=prefix.paths.root, uuid=st.uuid,
+        console_log=os.path.join(prefix.files.logs, f"{vm}.console.log"),
+        prefix=prefix.files.root, uuid=st.uuid,
         cpu=cpu.element(cpu_model=dom.cpu_model, cpu_custom=dom.cpu_custom, nested=dom.nested,
                         vcpu=dom.vcpu, domain_type=st.domain_type,
                         host=host.cpu_facts()))

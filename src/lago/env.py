@@ -1,10 +1,11 @@
-"""The orchestrator, for an env that exists: start, stop, shutdown, destroy.
+"""The order of operations for an env that exists (start, stop, shutdown, destroy), the
+prefix lock and the rollback: ``Lifecycle``, mixed into ``lago.Prefix`` (prefix.py).
 
-It holds the order of operations (networks before VMs), the prefix lock and the rollback;
-lago.Prefix's up and create (prefix.py) make an env from create.py's steps the same way. It
-composes the leaf modules (leases, addressing, virsh, iproute, ssh), networks.py and
-domains.py (an env's libvirt networks and domains), and records an undo step for everything
-it creates, so a failure part way leaves the host as it found it (the prefix's log is kept).
+lago.Prefix's up and create make an env from create.py's steps the same way. This composes the
+leaf modules (leases, addressing, virsh, iproute), networks.py and domains.py (an env's
+libvirt networks and domains), and records an undo step for everything it creates, so a
+failure part way leaves the host as it found it (the prefix's log is kept). The steps are
+private methods: the verbs (running.py) call them under ``transaction``.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from .paths import PrefixPaths, WorkdirPaths
 from .undo import Undo
 
 if TYPE_CHECKING:
-    from .ssh import Target
+    from .prefix import Prefix
+    from .vm import VM
 
 LOG = logging.getLogger("lago")
 
@@ -32,35 +34,44 @@ LOG = logging.getLogger("lago")
 # needs none of it, and every module read from the zip costs start-up time.
 
 
-class Prefix:
-    """One environment on disk and in libvirt."""
+class Lifecycle:
+    """One environment on disk and in libvirt: its saved state, lock and power. Prefix gives
+    it ``cfg``, ``files`` (the prefix's PrefixPaths) and the way to open a fresh copy."""
 
-    def __init__(self, cfg: Config, paths: PrefixPaths) -> None:
-        self.cfg = cfg
-        self.paths = paths
-        self._state: Optional[state.State] = None
-        self._env: Optional[model.Env] = None
+    cfg: Config
+    files: PrefixPaths
+    _state: Optional[state.State]
+    _env: Optional[model.Env]
+
+    def _ops(self) -> Tuple[Config, WorkdirPaths, str]:
+        raise NotImplementedError
 
     # -- loading ---------------------------------------------------------------------------
     @property
     def initialized(self) -> bool:
-        return os.path.exists(self.paths.initialized)
+        return os.path.exists(self.files.initialized)
 
     @property
     def state(self) -> state.State:
         if self._state is None:
-            self._state = state.require(self.paths)
+            self._state = state.require(self.files)
         return self._state
 
     @property
     def env(self) -> model.Env:
         if self._env is None:
-            self._env = state.load_env(self.paths)
+            self._env = state.load_env(self.files)
         return self._env
 
     def loaded(self, new_state: state.State, env: model.Env) -> None:
         """The state and env this process has just written: no need to read them back."""
         self._state, self._env = new_state, env
+
+    def _engine(self) -> "Prefix":
+        """This env as its files say now (a fresh copy: a verb never works from stale
+        state); NotFound unless the prefix exists."""
+        from .prefix import Prefix
+        return Prefix.of(*self._ops())
 
     @property
     def uri(self) -> str:
@@ -68,13 +79,13 @@ class Prefix:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        os.makedirs(self.paths.root, exist_ok=True)
-        with flocked(self.paths.lock, self.cfg.lock_timeout, f"environment '{self.paths.name}'"):
+        os.makedirs(self.files.root, exist_ok=True)
+        with flocked(self.files.lock, self.cfg.lock_timeout, f"environment '{self.files.name}'"):
             yield
 
     def open_log(self) -> None:
-        os.makedirs(self.paths.logs, exist_ok=True)
-        attach_file(self.paths.log)
+        os.makedirs(self.files.logs, exist_ok=True)
+        attach_file(self.files.log)
 
     def vm_names(self, wanted: Optional[Sequence[str]] = None) -> List[str]:
         names = list(self.state.vms)
@@ -97,17 +108,45 @@ class Prefix:
     def resolve_vm(self, name: str) -> str:
         """A VM by exact name or by a unique suffix."""
         from .session import resolve_vm
-        return resolve_vm(self.state, self.paths.name, name)
+        return resolve_vm(self.state, self.files.name, name)
 
-    def ssh_target(self, vm: str) -> Target:
-        from . import ssh
-        info = self.state.vms[vm]
-        return ssh.Target(host=info.ip, user=self.env.domains[vm].ssh_user,
-                          key=self.paths.ssh_key, known_hosts=self.paths.known_hosts)
+    def vm(self, name: str) -> "VM":
+        """VM ``name`` (exact) of this env as loaded: vm.VM, the owner of its guest's
+        operations (ssh, copies, deploy scripts)."""
+        from .vm import VM
+        return VM.of(self, name)  # type: ignore[arg-type]
+
+    def _close_masters(self) -> None:
+        """Close every VM's master connection (the guests' side of them is gone, e.g.
+        revert)."""
+        for vm in self.state.vms:
+            self.vm(vm).close_master()
+
+    # -- the lock and the rollback ---------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Undo]:
+        """Hold the prefix lock and log to its file; on any failure undo what this run
+        created."""
+        undo = Undo()
+        parallel.CANCEL.clear()
+        with self.locked():
+            self.open_log()
+            try:
+                yield undo
+            except BaseException:
+                LOG.debug("command failed", exc_info=True)
+                undo.rollback()
+                raise
+
+    def _change(self, action: Callable[["Prefix", Undo], Any]) -> Any:
+        """Run ``action`` on this env, read afresh, under its lock, rolling back on error."""
+        p = self._engine()
+        with p.transaction() as undo:
+            return action(p, undo)
 
     # -- start / wait ----------------------------------------------------------------------
-    def start(self, vms: Optional[Sequence[str]], undo: Undo,
-              known: Optional[Tuple[Dict[str, str], Dict[str, bool]]] = None) -> List[str]:
+    def _start_vms(self, vms: Optional[Sequence[str]], undo: Undo,
+                   known: Optional[Tuple[Dict[str, str], Dict[str, bool]]] = None) -> List[str]:
         """Networks, and meanwhile the VMs' definitions; then the VMs in parallel. Returns the
         VMs this call started. ``known``: the host's domains and networks as virsh.inventory
         would list them, from a caller that has just made them (saves asking libvirt)."""
@@ -128,7 +167,7 @@ class Prefix:
         return started
 
     # -- stop / destroy --------------------------------------------------------------------
-    def stop(self, vms: Optional[Sequence[str]]) -> List[str]:
+    def _power_off(self, vms: Optional[Sequence[str]]) -> List[str]:
         """Hard power-off; when every VM is down, the networks go down too."""
         names = self.vm_names(vms)
         running = self._running([vm for vm in names if vm not in self.external(names)])
@@ -136,8 +175,8 @@ class Prefix:
         self._stop_networks_if_idle()
         return running
 
-    def shutdown(self, vms: Optional[Sequence[str]], reboot: bool = False,
-                 timeout: float = 60.0) -> List[str]:
+    def _shut_down(self, vms: Optional[Sequence[str]], reboot: bool = False,
+                   timeout: float = 60.0) -> List[str]:
         """Graceful: ACPI power button, then `poweroff` over ssh, then hard off at the timeout."""
         wanted = self.vm_names(vms)
         names = self._running([vm for vm in wanted if vm not in self.external(wanted)])
@@ -153,7 +192,8 @@ class Prefix:
                     return
                 LOG.info("%s ignored ACPI shutdown; trying poweroff over ssh", vm)
                 from . import ssh
-                ssh.run(self.ssh_target(vm), ["poweroff"], timeout=self.cfg.ssh_timeout)
+                ssh.run(self.vm(vm).direct_target(), ["poweroff"],
+                        timeout=self.cfg.ssh_timeout)
                 if not self._wait_off(lv, time.monotonic() + timeout / 2):
                     LOG.warning("%s did not power off within %g s; forcing it off", vm, timeout)
                     virsh.destroy(self.uri, lv)
@@ -184,9 +224,9 @@ class Prefix:
             if active.get(net.libvirt_name):
                 virsh.net_destroy(self.uri, net.libvirt_name)
 
-    def remove_libvirt_objects(self) -> None:
+    def _remove_libvirt_objects(self) -> None:
         """Destroy and undefine every domain and network of this env (by its uuid's names)."""
-        uuid = state.read_uuid(self.paths)
+        uuid = state.read_uuid(self.files)
         if uuid is None:
             return
         mark = f"lago-{addressing.short_id(uuid)}-"
@@ -212,59 +252,30 @@ class Prefix:
         if failed:
             raise next(iter(failed.values()))
 
-    def destroy(self) -> None:
+    def _remove_all(self) -> None:
         # First say the prefix should not exist: if this run dies part way, the next init
         # or 'doctor --fix' finishes the job instead of trusting a half-removed env.
-        unlink_if_present(self.paths.initialized)
-        self.remove_libvirt_objects()
-        uuid = state.read_uuid(self.paths)
+        unlink_if_present(self.files.initialized)
+        self._remove_libvirt_objects()
+        uuid = state.read_uuid(self.files)
         if uuid:
             leases.release(self.cfg.lease_dir, uuid)
-        shutil.rmtree(self.paths.root)
+        shutil.rmtree(self.files.root)
 
     # -- status ----------------------------------------------------------------------------
     def status(self) -> Dict[str, Any]:
         """The env as data (the schema of `status --json`, documented in the README)."""
         from .envstatus import describe
-        return describe(self.uri, self.paths, self.state,
+        return describe(self.uri, self.files, self.state,
                         {vm: d.distro for vm, d in self.env.domains.items()})
 
 
-# -- commands: each composes the steps above under the prefix lock ------------------------------
-
-@contextlib.contextmanager
-def transaction(prefix: Prefix) -> Iterator[Undo]:
-    """Hold the prefix lock and log to its file; on any failure undo what this run created."""
-    undo = Undo()
-    parallel.CANCEL.clear()
-    with prefix.locked():
-        prefix.open_log()
-        try:
-            yield undo
-        except BaseException:
-            LOG.debug("command failed", exc_info=True)
-            undo.rollback()
-            raise
-
-
-def change(cfg: Config, wd: WorkdirPaths, prefix_name: str,
-           action: Callable[[Prefix, Undo], Any]) -> Any:
-    """Run ``action`` on an existing prefix under its lock, rolling back on error."""
-    prefix = load(cfg, wd, prefix_name)
-    with transaction(prefix) as undo:
-        return action(prefix, undo)
-
-
-def destroy(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> str:
-    paths = workdir.existing(wd, prefix_name)
-    prefix = Prefix(cfg, paths)
-    with prefix.locked():
-        prefix.open_log()  # if destroy dies part way, what it did is in the prefix's log
-        with step("Destroy environment %s", paths.name):
-            prefix.destroy()
-    workdir.clear_current_if(wd, paths.name)
-    return paths.name
-
-
-def load(cfg: Config, wd: WorkdirPaths, prefix_name: str) -> Prefix:
-    return Prefix(cfg, workdir.existing(wd, prefix_name))
+    def _destroy_env(self) -> str:
+        """Remove everything of this env under its lock; returns the prefix name."""
+        name = self.files.name
+        with self.locked():
+            self.open_log()  # if destroy dies part way, what it did is in the prefix's log
+            with step("Destroy environment %s", name):
+                self._remove_all()
+        workdir.clear_current_if(self._ops()[1], name)
+        return name

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import model, qemu_img, templates, virsh
 from .bundle import SUMS_FILE, sha256
-from .env import Prefix
 from .errors import UsageError
 from .fsutil import write_atomic, write_json
 from .log import step
+from .paths import EXPORT_ENV_FILE
 
-ENV_FILE = "env.json"
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 
 def env_document(env: model.Env, disks: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
@@ -100,7 +101,7 @@ class _Bundle:
 
 def export(prefix: Prefix, output: str, standalone: bool = False, bundle: bool = False,
            vms: Optional[List[str]] = None, compress: bool = False,
-           env_name: str = ENV_FILE) -> Dict[str, Any]:
+           env_name: str = EXPORT_ENV_FILE) -> Dict[str, Any]:
     """Returns {"env_file", "disks": {file: sha256}, "standalone", "bundle"}. ``vms``: only
     those (Lago's --vm-names); ``compress``: compressed qcow2; ``env_name``: the env file's
     name in ``output``. A vm-provider ssh machine has no disks and is not exported."""

@@ -17,7 +17,7 @@ import os
 import re
 import signal
 import time
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 from . import runner
 from .errors import ExternalError

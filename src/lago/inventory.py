@@ -5,12 +5,14 @@ Each takes the facts of the env (``facts()``) so the text can be unit-tested wit
 from __future__ import annotations
 
 import shlex
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import model, safe
-from .env import Prefix
 from .errors import UsageError
 from .ssh import CONTROL_NAME, CONTROL_PERSIST
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 # A unix socket address holds 107 bytes; ssh's socket name (CONTROL_NAME) is 40 hex digits,
 # and it binds a temporary name 17 bytes longer while it sets the master up.
@@ -29,8 +31,8 @@ def facts(prefix: Prefix) -> Dict[str, Any]:
         vms[vm] = {"ip": info.ip, "user": dom.ssh_user, "groups": list(dom.groups),
                    "names": [vm, f"{vm}.{domain}"] if domain else [vm],
                    "spec": lago_spec(dom)}
-    return {"key": prefix.paths.ssh_key, "known_hosts": prefix.paths.known_hosts,
-            "control_dir": prefix.paths.ssh_control_dir, "vms": vms}
+    return {"key": prefix.files.ssh_key, "known_hosts": prefix.files.known_hosts,
+            "control_dir": prefix.files.ssh_control_dir, "vms": vms}
 
 
 def _checked(f: Dict[str, Any]) -> Dict[str, Any]:

@@ -14,7 +14,7 @@ from .log import step
 from .undo import Undo
 
 if TYPE_CHECKING:
-    from .env import Prefix
+    from .prefix import Prefix
 
 
 def ensure_all(prefix: Prefix, undo: Undo,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 WORKDIR_NAME = ".lago"
 CURRENT = "current"
+EXPORT_ENV_FILE = "env.json"  # the env file export writes beside the disks
 
 
 @dataclass(frozen=True)

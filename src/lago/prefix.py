@@ -6,10 +6,13 @@
     prefix.start()                      # networks, VMs, and wait until each answers ssh
     prefix.virt_env.get_vms()["vm0"].ssh(["hostname"])
 
-The verbs of the command line are this class's methods (running.py, mixed in): the command
-line opens a prefix with ``Prefix.of(cfg, workdir, name)`` and calls them, so a prefix made
-here is a prefix ``lago.pyz -w DIR -P NAME`` knows, and the other way round. Settings (lease directory, subnet pool, libvirt URL ...) come from
-the config files and ``LAGO_*`` variables, as for the command line.
+This is the one prefix class of the code: its saved state, lock, undo transaction and the
+order of start/stop/destroy are env.Lifecycle's, the verbs of the command line running.py's
+(both mixed in), and the steps (create.py, snapshots.py ...) take it. The command line opens
+a prefix with ``Prefix.of(cfg, workdir, name)`` and calls the verbs, so a prefix made here
+is a prefix ``lago.pyz -w DIR -P NAME`` knows, and the other way round. Settings (lease
+directory, subnet pool, libvirt URL ...) come from the config files and ``LAGO_*``
+variables, as for the command line.
 """
 from __future__ import annotations
 
@@ -21,10 +24,11 @@ import shutil
 import uuid as uuidlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import config, state
-from . import env as envmod
+from . import config, model, state
+from .env import Lifecycle
 from .errors import NotFound, UsageError
 from .fsutil import read_json, write_atomic, write_json
+from .making import Making
 from .paths import Paths, PrefixPaths, WorkdirPaths
 from .running import Running
 
@@ -83,53 +87,73 @@ def _absolute_paths(conf: Dict[str, Any]) -> Dict[str, Any]:
     return conf
 
 
-class Prefix(Running):
-    """A prefix is a directory that will contain all the data needed to set up the env."""
+class Prefix(Running, Lifecycle, Making):
+    """A prefix is a directory that will contain all the data needed to set up the env.
+
+    One class from the script's ``Prefix(path)`` down to the steps: its files (``paths``,
+    upstream's; ``files``, the layout the steps use), config, saved state and lock
+    (Lifecycle, env.py), the verbs (Running, running.py), making an env from an env file
+    (Making, making.py)."""
 
     def __init__(self, prefix: str) -> None:
         self._prefix = os.path.abspath(prefix)
         self._paths = self._create_paths()
+        self.files = PrefixPaths(self._prefix)
         self._virt_env: Any = None
         self._metadata: Optional[Dict[str, Any]] = None
         self._config: Optional[config.Config] = None
         self._wd: Optional[WorkdirPaths] = None  # set by of(): opened by the command line
+        self._state: Optional[state.State] = None
+        self._env: Optional[model.Env] = None
 
     def __repr__(self) -> str:
         return f"<lago.Prefix {self._prefix}>"
 
-    # -- how the operations layer sees this prefix ---------------------------------------------
-    def _cfg(self) -> config.Config:
+    # -- how it is opened ----------------------------------------------------------------------
+    @property
+    def cfg(self) -> config.Config:
+        """The settings (config files, ``LAGO_*`` variables), read on first use."""
         if self._config is None:
             self._config = config.load()[0]
             _logging()
         return self._config
+
+    @cfg.setter
+    def cfg(self, value: config.Config) -> None:
+        self._config = value
 
     @classmethod
     def of(cls, cfg: config.Config, wd: WorkdirPaths, name: str) -> "Prefix":
         """The existing prefix ``name`` (or the current one) of workdir ``wd``, with the
         config ``cfg``: how the command line and lago.init/load/up open one."""
         from . import workdir
-        prefix = cls(workdir.existing(wd, name).root)
+        return cls._at(cfg, workdir.existing(wd, name), wd)
+
+    @classmethod
+    def _at(cls, cfg: config.Config, files: PrefixPaths,
+            wd: Optional[WorkdirPaths] = None) -> "Prefix":
+        prefix = cls(files.root)
         prefix._config, prefix._wd = cfg, wd
         return prefix
 
     def _ops(self) -> Tuple[config.Config, WorkdirPaths, str]:
-        """(config, workdir, prefix name): the arguments the orchestrator (env.py) takes."""
-        return (self._cfg(), self._wd or WorkdirPaths(os.path.dirname(self._prefix)),
+        """(config, workdir, prefix name): what opens a fresh copy of this prefix."""
+        return (self.cfg, self._wd or WorkdirPaths(os.path.dirname(self._prefix)),
                 os.path.basename(self._prefix))
 
     def _made(self) -> None:
         """A prefix a script opened by its path must have been made by virt_conf (said in
-        the API's words); one the command line opened is checked by the orchestrator."""
+        the API's words); one the command line opened is checked when it is opened."""
         if self._wd is None:
             self._loaded()
 
-    def _env_prefix(self) -> envmod.Prefix:
-        return envmod.Prefix(self._cfg(), PrefixPaths(self._prefix))
+    def _fresh(self) -> "Prefix":
+        """A copy of this prefix that reads its files afresh."""
+        return Prefix._at(self.cfg, self.files, self._wd)
 
-    def _loaded(self) -> envmod.Prefix:
+    def _loaded(self) -> "Prefix":
         """The env as its files say now; NotFound unless virt_conf has made it."""
-        p = self._env_prefix()
+        p = self._fresh()
         if not p.initialized:
             raise NotFound(f"{self._prefix} holds no environment",
                            hint="call initialize() and virt_conf(conf) first")
@@ -178,9 +202,8 @@ class Prefix(Running):
                               hint="give a path that does not exist yet") from None
         with RollbackContext() as rollback:
             rollback.prependDefer(shutil.rmtree, root, True)
-            p = self._env_prefix()
-            with p.locked():
-                p.open_log()
+            with self.locked():
+                self.open_log()
                 write_atomic(self.paths.uuid(), f"{uuidlib.uuid4()}\n")
                 self._create_ssh_keys()
             rollback.clear()
@@ -194,15 +217,15 @@ class Prefix(Running):
         store directory for ``type: template`` disks (default: the configured ones). Checked
         completely before anything is made; a failure removes what this call made."""
         from . import create, envfile, host, networks, templates
-        p = self._env_prefix()
-        if state.read_uuid(p.paths) is None:
+        p = self._fresh()
+        if state.read_uuid(p.files) is None:
             raise PrefixError(f"{self._prefix} is not initialized", hint="call initialize()")
         if p.initialized:
             raise PrefixError(f"{self._prefix} has an environment already",
                               hint="use a new prefix, or cleanup() and remove this one")
         if not isinstance(conf, dict):
             raise UsageError("virt_conf: conf must be a dict (an env-file document)")
-        cfg = self._cfg()
+        cfg = self.cfg
         repo = str(template_repo) if template_repo is not None else cfg.template_repo
         store = str(template_store) if template_store is not None else cfg.template_store
         # Templates are registered (for 'template gc') in the store they came from.
@@ -217,8 +240,8 @@ class Prefix(Running):
         networks.require_host_bridges({n: net.bridge for n, net in model.nets.items()
                                        if net.bridge})
         templates.resolve(model, store, repo)
-        with envmod.transaction(p) as undo:
-            uuid = state.read_uuid(p.paths) or ""
+        with p.transaction() as undo:
+            uuid = state.read_uuid(p.files) or ""
             undo.push("release leases", lambda: self._release_subnets(uuid))
             subnets = self._allocate_subnets(model)
             draft = state.State.from_dict({
@@ -233,7 +256,7 @@ class Prefix(Running):
         """Lease every net's /24 for this prefix (all or none): pinned ones (gw) as asked,
         the others free ones from the pool."""
         from . import addressing, leases, subnet_lease
-        cfg = self._cfg()
+        cfg = self.cfg
         owner = leases.Owner(self._prefix, self.paths.uuid(),
                              state.read_uuid(PrefixPaths(self._prefix)) or "")
         return leases.acquire(cfg.lease_dir, leases.parse_pool(cfg.subnet_pool), owner,
@@ -241,85 +264,12 @@ class Prefix(Running):
 
     def _release_subnets(self, uuid: str) -> None:
         from . import leases
-        leases.release(self._cfg().lease_dir, uuid)
+        leases.release(self.cfg.lease_dir, uuid)
 
     @staticmethod
     def _plan(conf: Any, uuid: str, leased: List[Any]) -> Dict[str, Any]:
         from . import addressing
         return addressing.plan(conf, uuid, addressing.all_subnets(conf, leased))
-
-    # -- making an env from an env file (the up, init and validate verbs) ------------------------
-    @classmethod
-    def up(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
-           no_wait: bool = False, ssh_key: Optional[str] = None,
-           skip_bootstrap: bool = False) -> Dict[str, Any]:
-        """init (if needed) + start + wait, then the deploy scripts when this call created
-        the env.
-
-        Returns {"prefix", "started", "ready": {vm: s}, "deployed": {vm: [...]},
-        "phases": {vm: {phase: s}}} (env-wide phases under ""). A failing deploy script
-        leaves the env up (it is not rolled back) and raises ScriptFailed."""
-        from . import create, day2, events, networks, parallel, readiness
-        from .log import step
-        env, prefix, user_key = _new(cfg, wd, name, envfile, ssh_key, skip_bootstrap)
-        events.reset()
-        if (prefix.initialized and user_key is not None
-                and prefix.state.ssh_key != user_key.path):
-            raise UsageError(f"environment '{prefix.paths.name}' exists and was not made with "
-                             f"--ssh-key {user_key.path}",
-                             hint="leave --ssh-key out to start it, or destroy it first")
-        with envmod.transaction(prefix) as undo:
-            # Asked under the lock: a concurrent up may have made the env while this one waited.
-            fresh, known = not prefix.initialized, None
-            if fresh:
-                with step("Initialize environment %s", prefix.paths.name):
-                    draft = create.reserve(prefix, env, undo, user_key)
-                    # The networks start while the disks are made and the guests provisioned.
-                    with parallel.alongside(lambda: networks.ensure_all(prefix, undo, {})):
-                        create.build(prefix, env, undo, draft)
-                # So start() need not ask the host: nothing of this env but its networks exists.
-                known = ({}, {net.libvirt_name: True for net in draft.nets.values()})
-            _set_current(wd, prefix, undo)
-            started = prefix.start(None, undo, known=known)
-            ready = {} if no_wait else readiness.wait_ready(prefix, prefix.vm_names())
-        result = {"prefix": prefix.paths.name, "started": started, "ready": ready}
-        # Deploy scripts run once, when this up creates the env: re-running up must not repeat
-        # them (that is what 'deploy' is for). They need ssh, so not with no_wait.
-        if fresh and not no_wait:
-            with envmod.transaction(prefix):
-                result["deployed"] = day2.deploy(prefix)
-        result["phases"] = events.times()
-        return result
-
-    @classmethod
-    def create(cls, cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
-               ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
-               skip_build: bool = False) -> str:
-        """`lago.pyz init`: make the env's prefix without starting anything; its name."""
-        from . import create
-        from .log import step
-        env, prefix, user_key = _new(cfg, wd, name, envfile, ssh_key, skip_bootstrap,
-                                     skip_build)
-        if prefix.initialized:
-            raise UsageError(f"environment '{prefix.paths.name}' already exists in {wd.root}",
-                             hint="use 'up' to start it, or 'destroy' it first")
-        with envmod.transaction(prefix) as undo:
-            with step("Initialize environment %s", prefix.paths.name):
-                create.initialize(prefix, env, undo, user_key)
-            _set_current(wd, prefix, undo)
-        return prefix.paths.name
-
-    @staticmethod
-    def validate(envfile: str, wd: WorkdirPaths, name: str,
-                 cfg: Optional[config.Config] = None) -> Any:
-        """The env file checked exactly as up/init check it (and its templates, given
-        ``cfg``); touches nothing. Returns the env model."""
-        from . import bundle, create, templates
-        env = create.load(wd, name, envfile, cfg)
-        bundle.check(env)
-        if cfg is not None:
-            templates.check(env, cfg.template_store, cfg.template_repo)
-        return env
 
     # -- running it (the verbs are running.Running's) ----------------------------------------
     def start(self, vm_names: Optional[Sequence[str]] = None,
@@ -344,35 +294,3 @@ class Prefix(Running):
         if self._virt_env is None:
             self._virt_env = self._create_virt_env()
         return self._virt_env
-
-
-def _set_current(wd: WorkdirPaths, prefix: envmod.Prefix, undo: Any) -> None:
-    from . import workdir
-    if not os.path.lexists(wd.current):
-        undo.push("reset current", lambda: workdir.clear_current_if(wd, prefix.paths.name))
-        workdir.set_current(wd, prefix.paths.name)
-
-
-def _new(cfg: config.Config, wd: WorkdirPaths, name: str, envfile: str,
-         ssh_key: Optional[str] = None, skip_bootstrap: bool = False,
-         skip_build: bool = False) -> Tuple[Any, envmod.Prefix, Any]:
-    """(env model, the orchestrator's prefix, the --ssh-key checked): the env file and the key
-    validated, nothing on the host touched before this passes. ``skip_bootstrap``: every VM's
-    image is used as it is (``provision: none``); ``skip_build``: no disk build steps."""
-    from . import bundle, create, networks, templates, workdir
-    env = create.load(wd, name, envfile, cfg)
-    if skip_bootstrap:
-        for dom in env.domains.values():
-            dom.bootstrap, dom.provision = False, "none"
-    if skip_build:
-        for dom in env.domains.values():
-            for disk in dom.disks:
-                disk.build = []
-    user_key = create.UserKey(ssh_key) if ssh_key else None
-    networks.require_host_bridges({n: net.bridge for n, net in env.nets.items() if net.bridge})
-    templates.resolve(env, cfg.template_store, cfg.template_repo)
-    prefix = envmod.Prefix(cfg, workdir.prefix_for_new(wd, name))
-    if not prefix.initialized:
-        bundle.check(env)  # hashes every listed disk: once, when the env is made
-    os.makedirs(wd.root, exist_ok=True)
-    return env, prefix, user_key

@@ -2,7 +2,7 @@
 first contact with a `provision: none` guest), cloud-init has finished, and its ``wait_for``
 command exits 0. Every VM is waited for in parallel, against one deadline (boot_timeout).
 
-The login that proves the key stays open as the VM's master connection (day2.target), so the
+The login that proves the key stays open as the VM's master connection (vm.VM.target), so the
 deploy scripts, ``lago ssh`` and the API's commands right after ``up`` skip the handshake.
 """
 from __future__ import annotations
@@ -10,19 +10,21 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from typing import Dict, Sequence
+from typing import TYPE_CHECKING, Dict, Sequence
 
-from . import day2, events, parallel, ssh
-from .env import Prefix
+from . import events, parallel, ssh
 from .errors import CommandFailed, ExternalError, Timeout
 from .fsutil import write_atomic
 from .log import step
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 
 def wait_ready(prefix: Prefix, vms: Sequence[str]) -> Dict[str, float]:
     """Wait until every VM answers ssh with the env's key; returns seconds per VM."""
     deadline = time.monotonic() + prefix.cfg.boot_timeout
-    pubkey = open(prefix.paths.ssh_pubkey, encoding="utf-8").read()
+    pubkey = open(prefix.files.ssh_pubkey, encoding="utf-8").read()
     t0 = time.monotonic()
 
     def wait(vm: str) -> float:
@@ -40,18 +42,18 @@ def wait_ready(prefix: Prefix, vms: Sequence[str]) -> Dict[str, float]:
 
 
 def _wait_one(prefix: Prefix, vm: str, deadline: float, pubkey: str) -> None:
-    target = prefix.ssh_target(vm)
+    target = prefix.vm(vm).direct_target()
     # Asked while the guest boots: the master's boot stamp needs one virsh call.
-    shared = day2.target(prefix, vm)
+    shared = prefix.vm(vm).target()
     with events.timed("banner", vm):
         answered = ssh.wait_banner(target.host, deadline, target.port, stop=parallel.CANCEL)
     if not answered:
         raise Timeout(f"{vm}: ssh on {target.host} did not answer within "
                       f"{prefix.cfg.boot_timeout:g} s",
-                      hint=f"see {os.path.join(prefix.paths.logs, vm + '.console.log')}")
+                      hint=f"see {os.path.join(prefix.files.logs, vm + '.console.log')}")
     dom = prefix.env.domains[vm]
     password = dom.ssh_password or prefix.cfg.ssh_password
-    marker = prefix.paths.key_installed(vm)
+    marker = prefix.files.key_installed(vm)
     installed = False
     if (password and dom.provision == "none" and not os.path.exists(marker)
             and not prefix.state.ssh_key):
@@ -89,7 +91,7 @@ def _install_key(prefix: Prefix, vm: str, target: ssh.Target, password: str,
 
 def _wait_command(prefix: Prefix, vm: str, command: str, deadline: float) -> None:
     """``wait_for: CMD``: run CMD in the guest (``sh -c``) until it exits 0."""
-    target, delay = day2.target(prefix, vm), 0.5
+    target, delay = prefix.vm(vm).target(), 0.5
     while True:
         left = max(deadline - time.monotonic(), 1.0)
         try:
@@ -113,14 +115,14 @@ def _wait_cloud_init(prefix: Prefix, vm: str, deadline: float) -> None:
     says it is done (exit 0) or done with recoverable errors (exit 2)."""
     left = max(deadline - time.monotonic(), 1.0)
     try:
-        res = ssh.run(day2.target(prefix, vm), ["cloud-init", "status", "--wait"],
+        res = ssh.run(prefix.vm(vm).target(), ["cloud-init", "status", "--wait"],
                       timeout=left)
     except CommandFailed as exc:
         if not exc.timed_out:
             raise
         raise Timeout(f"{vm}: cloud-init did not finish within {prefix.cfg.boot_timeout:g} s",
                       hint=f"in the VM: cloud-init status --long; "
-                           f"see {os.path.join(prefix.paths.logs, vm + '.console.log')}")
+                           f"see {os.path.join(prefix.files.logs, vm + '.console.log')}")
     if res.returncode in (0, 2):
         return
     if res.returncode == 127:

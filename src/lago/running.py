@@ -9,36 +9,28 @@ start without them.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, env, state, virsh
-from .config import Config
+from . import parallel, state, virsh
 from .errors import ExternalError, LagoError, NotFound, UsageError
 from .fsutil import unlink_if_present
-from .paths import WorkdirPaths
+from .paths import EXPORT_ENV_FILE
+from .undo import Undo
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 
 class Running:
-    """The operations on an existing env; Prefix gives them its config, workdir and name."""
+    """The operations on an existing env, mixed into Prefix: each works on a fresh copy of
+    the prefix (Lifecycle's ``_engine``), under its lock (``_change``)."""
 
+    # Prefix provides _engine, _change (env.Lifecycle), _fresh and _release_subnets.
     _virt_env: Any
-
-    def _ops(self) -> Tuple[Config, WorkdirPaths, str]:
-        raise NotImplementedError
-
-    def _env_prefix(self) -> env.Prefix:
-        raise NotImplementedError
-
-    def _release_subnets(self, uuid: str) -> None:
-        raise NotImplementedError
-
-    def _engine(self) -> env.Prefix:
-        """The orchestrator's view of this env, read afresh."""
-        return env.load(*self._ops())
-
-    def _change(self, action: Callable[[env.Prefix, env.Undo], Any]) -> Any:
-        """``action`` under the prefix lock, rolled back on error."""
-        return env.change(*self._ops(), action)
+    _engine: Callable[[], "Prefix"]
+    _fresh: Callable[[], "Prefix"]
+    _change: Callable[[Callable[["Prefix", Undo], Any]], Any]
+    _release_subnets: Callable[[str], None]
 
     def start(self, vm_names: Optional[Sequence[str]] = None,
               no_wait: bool = False) -> Dict[str, Any]:
@@ -46,8 +38,8 @@ class Running:
         ssh with the env's key. {"started": [...], "ready": {vm: s}}."""
         from . import readiness
 
-        def action(p: env.Prefix, undo: env.Undo) -> Dict[str, Any]:
-            started = p.start(vm_names, undo)
+        def action(p: "Prefix", undo: Undo) -> Dict[str, Any]:
+            started = p._start_vms(vm_names, undo)
             ready = {} if no_wait else readiness.wait_ready(p, p.vm_names(vm_names))
             return {"started": started, "ready": ready}
         result: Dict[str, Any] = self._change(action)
@@ -56,13 +48,14 @@ class Running:
     def stop(self, vm_names: Optional[Sequence[str]] = None) -> List[str]:
         """Power the VMs (all, or ``vm_names``) off; the networks go down with the last.
         Returns the VMs that were running."""
-        stopped: List[str] = self._change(lambda p, undo: p.stop(vm_names))
+        stopped: List[str] = self._change(lambda p, undo: p._power_off(vm_names))
         return stopped
 
     def shutdown(self, vm_names: Optional[Sequence[str]] = None, reboot: bool = False,
                  timeout: float = 60.0) -> List[str]:
         """Graceful power-off (or reboot) of the VMs; hard off at ``timeout``."""
-        done: List[str] = self._change(lambda p, undo: p.shutdown(vm_names, reboot, timeout))
+        done: List[str] = self._change(
+            lambda p, undo: p._shut_down(vm_names, reboot, timeout))
         return done
 
     def create_snapshots(self, name: str) -> Dict[str, Any]:
@@ -91,7 +84,7 @@ class Running:
     def remove_libvirt_objects(self) -> None:
         """Every VM and network of the env out of libvirt; the prefix stays ('start' brings
         them back)."""
-        self._change(lambda p, undo: p.remove_libvirt_objects())
+        self._change(lambda p, undo: p._remove_libvirt_objects())
 
     def collect(self, output: str, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Each VM's ``artifacts`` into OUTPUT/VM/… (running VMs over ssh, stopped from disk)."""
@@ -101,17 +94,30 @@ class Running:
 
     def deploy(self, vms: Optional[List[str]] = None) -> Dict[str, Any]:
         """Run the VMs' deploy scripts."""
-        result: Dict[str, Any] = self._change(lambda p, undo: day2.deploy(p, vms))
+        result: Dict[str, Any] = self._change(lambda p, undo: p._deploy(vms))
         return result
+
+    def _deploy(self: "Prefix", vms: Optional[List[str]] = None) -> Dict[str, Any]:
+        """Each VM's deploy-scripts (vm.VM.deploy_scripts), VMs in parallel. Returns {vm:
+        [{"script", "exit", "seconds"}]}; raises ScriptFailed for the first failing VM (in
+        env order) after every VM has finished."""
+        names = self.vm_names(vms)
+        with_scripts = [vm for vm in names
+                        if self.env.domains[vm].metadata.get("deploy-scripts", [])]
+        results, errors = parallel.settle(with_scripts,
+                                          lambda vm: self.vm(vm).deploy_scripts())
+        if errors:
+            raise next(iter(errors.values()))
+        return {vm: results.get(vm, []) for vm in names}
 
     def destroy(self) -> str:
         """Close the ssh master connections (they would outlive the env by a minute), then
         remove everything of the env. Returns the prefix name."""
         try:
-            day2.close_masters(self._engine())
+            self._engine()._close_masters()
         except (LagoError, OSError):
             pass  # best effort: a half-made prefix has none
-        return env.destroy(*self._ops())
+        return self._engine()._destroy_env()
 
     def export(self, output: str, standalone: bool = False, bundle: bool = False,
                vms: Optional[List[str]] = None, compress: bool = False,
@@ -119,7 +125,7 @@ class Running:
         """The stopped VMs' disks and an env file init accepts, into ``output`` (see
         export.export); {"env_file", "disks": {file: sha256}, "standalone", "bundle"}."""
         from . import export as export_mod
-        name = export_mod.ENV_FILE if env_name is None else env_name
+        name = EXPORT_ENV_FILE if env_name is None else env_name
         result: Dict[str, Any] = self._change(lambda p, undo: export_mod.export(
             p, output, standalone, bundle, vms=vms, compress=compress, env_name=name))
         return result
@@ -133,17 +139,17 @@ class Running:
         """Stop everything of the env, remove its VMs, networks and bridges from the host,
         release its subnets and mark the prefix uninitialized; its files stay (remove the
         directory afterwards, or run ``lago.pyz doctor --fix``)."""
-        p = self._env_prefix()
-        with env.transaction(p):
+        p = self._fresh()
+        with p.transaction():
             # First say the prefix holds no env: a cleanup killed part way is then seen as
             # abandoned (by doctor), not trusted.
-            unlink_if_present(p.paths.initialized)
+            unlink_if_present(p.files.initialized)
             try:
-                day2.close_masters(p)
+                p._close_masters()
             except (LagoError, OSError):
                 pass  # best effort: a half-made prefix has none
-            p.remove_libvirt_objects()
-            uuid = state.read_uuid(p.paths)
+            p._remove_libvirt_objects()
+            uuid = state.read_uuid(p.files)
             if uuid:
                 self._release_subnets(uuid)
         self._virt_env = None
@@ -153,13 +159,13 @@ class Running:
     def copy_to(self, vm: str, src: str, dst: str) -> Dict[str, Any]:
         """Copy a host file or directory into a VM (over ssh); {"src", "dst", ...}."""
         p = self._engine()
-        result: Dict[str, Any] = day2.copy_to(p, p.resolve_vm(vm), src, dst)
+        result: Dict[str, Any] = p.vm(p.resolve_vm(vm)).upload(src, dst)
         return result
 
     def copy_from(self, vm: str, src: str, dst: str) -> Dict[str, Any]:
         """Copy a file or directory out of a VM (over ssh); {"src", "dst", ...}."""
         p = self._engine()
-        result: Dict[str, Any] = day2.copy_from(p, p.resolve_vm(vm), src, dst)
+        result: Dict[str, Any] = p.vm(p.resolve_vm(vm)).download(src, dst)
         return result
 
     def ssh_session(self, vm: str, command: List[str], script: Optional[str] = None,
@@ -168,7 +174,7 @@ class Running:
         (fed on stdin) in a VM, through its reused master connection."""
         from . import session
         p = self._engine()
-        return session.session_argv(day2.target(p, p.resolve_vm(vm)), command, script, tty)
+        return session.session_argv(p.vm(p.resolve_vm(vm)).target(), command, script, tty)
 
     def console_argv(self, vm: str) -> Tuple[str, List[str]]:
         """(the VM's name, the argv that attaches to its serial console); UsageError unless
@@ -183,6 +189,13 @@ class Running:
             raise UsageError(f"VM {vm} is not running", hint="start it: lago.pyz start " + vm)
         return vm, virsh.console_argv(p.uri, lv)
 
+    def console_wait(self, vm: str, text: str, timeout: float) -> Dict[str, Any]:
+        """Attach to the VM's serial console until ``text`` shows on it (Timeout after
+        ``timeout`` s); {"vm", "text", "seconds"}."""
+        from . import console
+        vm, argv = self.console_argv(vm)
+        return {"vm": vm, "text": text, "seconds": console.wait_for(argv, text, timeout, vm)}
+
     def service(self, vm: str, name: str, action: str = "status",
                 container: Optional[str] = None) -> Dict[str, Any]:
         """Ask for (or start, or stop) a service in a running VM. The guest's service manager
@@ -193,7 +206,7 @@ class Running:
             raise UsageError(f"service action must be one of {', '.join(services.ACTIONS)}")
         p = self._engine()
         vm = p.resolve_vm(vm)
-        day2.require_running(p, vm)
+        p.vm(vm).require_running()
         probe = _guest(p, vm, services.probe_argv(name), "looking for its service manager")
         facts = services.parse_probe(probe.stdout)
         kind = services.manager(facts, container)
@@ -219,8 +232,8 @@ class Running:
         return {"vm": vm, "service": name, "manager": kind, "state": now}
 
 
-def _guest(p: env.Prefix, vm: str, argv: List[str], what: str) -> Any:
-    res = day2.run(p, vm, argv, timeout=p.cfg.ssh_timeout)
+def _guest(p: "Prefix", vm: str, argv: List[str], what: str) -> Any:
+    res = p.vm(vm).run(argv, timeout=p.cfg.ssh_timeout)
     if res.returncode == 255:  # ssh's own failure, not the command's
         raise ExternalError(f"{vm}: ssh failed while {what}: "
                             f"{res.stderr.strip()[-200:] or 'no output'}")

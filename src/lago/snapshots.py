@@ -19,13 +19,15 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List
 
-from . import day2, networks, parallel, state, virsh
-from .env import Prefix
+from . import networks, parallel, state, virsh
 from .errors import ExternalError, NotFound, UsageError
 from .log import step
 from .undo import Undo
+
+if TYPE_CHECKING:
+    from .prefix import Prefix
 
 LOG = logging.getLogger("lago")
 # Letters, digits, '.', '_', '-'; starts with a letter or digit: safe as a libvirt snapshot
@@ -116,7 +118,7 @@ def create(prefix: Prefix, name: str) -> Dict[str, Any]:
     entry = {"created": datetime.datetime.now(datetime.timezone.utc)
              .isoformat(timespec="seconds"), "vms": states}
     recorded(prefix)[name] = entry
-    state.save(prefix.paths, prefix.state)
+    state.save(prefix.files, prefix.state)
     return {"name": name, **entry, "seconds": round(time.monotonic() - t0, 2)}
 
 
@@ -141,12 +143,12 @@ def revert(prefix: Prefix, name: str, undo: Undo) -> Dict[str, Any]:
             virsh.snapshot_revert(prefix.uri, lv[vm], name, paused=vm in live)
     parallel.each(list(snap["vms"]), back)
     # The guests no longer know the ssh connections made after the snapshot.
-    day2.close_masters(prefix)
+    prefix._close_masters()
     with step("Resume VMs"):
         parallel.each([vm for vm in live if snap["vms"][vm] == "running"],
                       lambda vm: virsh.resume(prefix.uri, lv[vm]))
     if not live:
-        prefix.stop(None)  # nothing runs: take the networks down, as 'stop' does
+        prefix._power_off(None)  # nothing runs: take the networks down, as 'stop' does
     return {"name": name, "vms": snap["vms"], "seconds": round(time.monotonic() - t0, 2)}
 
 
@@ -156,7 +158,7 @@ def delete(prefix: Prefix, name: str) -> Dict[str, Any]:
     lv = {vm: str(info.libvirt_name) for vm, info in prefix.libvirt_vms().items()}
     parallel.each(list(lv), lambda vm: virsh.snapshot_delete(prefix.uri, lv[vm], name))
     del recorded(prefix)[name]
-    state.save(prefix.paths, prefix.state)
+    state.save(prefix.files, prefix.state)
     return {"deleted": name}
 
 
@@ -164,7 +166,7 @@ def _get(prefix: Prefix, name: str) -> Dict[str, Any]:
     validate_name(name)
     snaps = recorded(prefix)
     if name not in snaps:
-        raise NotFound(f"no snapshot '{name}' in environment '{prefix.paths.name}'",
+        raise NotFound(f"no snapshot '{name}' in environment '{prefix.files.name}'",
                        hint=f"snapshots: {', '.join(snaps) or 'none'}")
     return snaps[name]
 

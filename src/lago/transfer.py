@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import shutil
 import stat
 import tarfile
-from typing import List, Optional
+import tempfile
+from typing import Any, Callable, Dict, List, Optional
 
-from .errors import ExternalError
+from .errors import ExternalError, UsageError
 
 LOG = logging.getLogger("lago")
 # Permission bits a guest may set on the host: not S_ISUID, S_ISGID or S_ISVTX.
@@ -171,3 +173,44 @@ def _symlink(root: str, m: tarfile.TarInfo) -> str:
     os.symlink(m.linkname, target)
     os.utime(target, (m.mtime, m.mtime), follow_symlinks=False)
     return ""
+
+
+# -- a guest path placed at a host path (copy-from, extract_paths) ----------------------------
+
+def remote_path(path: str) -> str:
+    norm = posixpath.normpath(path)
+    if norm in ("/", "."):
+        raise UsageError(f"'{path}' names no file or directory to copy")
+    return norm
+
+
+def receive(vm: str, src: str, dst: str, fill: Callable[[str], None]) -> Dict[str, Any]:
+    """Place guest path ``src`` at local ``dst`` (into it if it is a directory, else as it)
+    from a tar stream that ``fill(tar_path)`` writes, holding ``basename(src)`` at its top.
+    The stream is unpacked with transfer's checks into a fresh directory beside the
+    destination, and only the one expected entry is moved into place."""
+    name = posixpath.basename(src)
+    if os.path.isdir(dst):
+        into, final = dst, os.path.join(dst, name)
+    else:
+        into, final = os.path.dirname(os.path.abspath(dst)), os.path.abspath(dst)
+        if not os.path.isdir(into):
+            raise UsageError(f"{into}: no such directory")
+    # Unpack into a fresh directory beside the destination, then move the one expected
+    # entry into place: only what the command asked for can appear.
+    stage = tempfile.mkdtemp(prefix=".lago-copy-", dir=into)
+    try:
+        tar = os.path.join(stage, ".stream.tar")
+        fill(tar)
+        unpacked = os.path.join(stage, "out")
+        os.mkdir(unpacked)
+        unpack(tar, unpacked, top=name)
+        got = os.path.join(unpacked, name)
+        if not os.path.lexists(got):
+            raise ExternalError(f"{vm}: the copy of {src} came back empty")
+        if os.path.isdir(final) and not os.path.islink(final) and final != dst:
+            raise UsageError(f"{final} already exists and is a directory")
+        os.replace(got, final)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {"vm": vm, "src": src, "dst": final}

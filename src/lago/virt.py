@@ -13,9 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from . import addressing, networks, state, virsh
-from . import env as envmod
 from .errors import UsageError
-from .paths import PrefixPaths
 from .vm import VM, ServiceState, _Service, _ip_to_mac
 
 if TYPE_CHECKING:
@@ -62,7 +60,7 @@ class VirtEnv:
     def __init__(self, prefix: "Prefix", vm_specs: Dict[str, Any],
                  net_specs: Dict[str, Any]) -> None:
         self.prefix = prefix
-        self._uuid = state.read_uuid(PrefixPaths(prefix.paths.prefix())) or ""
+        self._uuid = state.read_uuid(prefix.files) or ""
         self._nets = {name: self._create_net({**spec, "name": name})
                       for name, spec in net_specs.items()}
         self._vms = {name: self._create_vm({**spec, "name": name})
@@ -102,7 +100,7 @@ class VirtEnv:
     @property
     def libvirt_con(self) -> _Connection:
         if self._libvirt_con is None:
-            self._libvirt_con = _Connection(self.prefix._cfg().libvirt_url)
+            self._libvirt_con = _Connection(self.prefix.cfg.libvirt_url)
         return self._libvirt_con
 
     def bootstrap(self) -> None:
@@ -158,7 +156,7 @@ class Network:
         return f"<lago.virt.{type(self).__name__} {self.name()}>"
 
     def _uri(self) -> str:
-        return str(self._env.prefix._cfg().libvirt_url)
+        return str(self._env.prefix.cfg.libvirt_url)
 
     def name(self) -> str:
         return str(self._spec["name"])
@@ -222,11 +220,11 @@ class Network:
         if not self._pending:
             return
         p = self._env.prefix._loaded()
-        with envmod.transaction(p):
+        with p.transaction():
             model = p.env
             before = addressing.dns_hosts(model, p.state.vms)
             model.nets[self.name()].dns_records.update(self._pending)
-            state.save_env(p.paths, model)
+            state.save_env(p.files, model)
             after = addressing.dns_hosts(model, p.state.vms)
             self._update_libvirt(p.state.nets, before, after,
                                  sorted(set(self._pending.values())))
@@ -234,7 +232,7 @@ class Network:
 
     def _update_libvirt(self, nets: Dict[str, state.NetState], before: Dict[str, List[str]],
                         after: Dict[str, List[str]], ips: List[str]) -> None:
-        """Every network of the env serves the env's whole DNS (see env.Prefix): each
+        """Every network of the env serves the env's whole DNS (see networks.py): each
         defined one gets the new names. libvirt cannot modify a DNS host, only delete and
         add one, and refuses a second host with the same address."""
         from . import xmlgen
@@ -256,7 +254,7 @@ class Network:
     def start(self) -> None:
         """Define (if needed) and start this network (and its host bridge, if lago's)."""
         p = self._env.prefix._loaded()
-        with envmod.transaction(p) as undo:
+        with p.transaction() as undo:
             # The orchestrator's own step, so the network is the one 'start' would make.
             networks.ensure(p, self.name(), p.state.nets[self.name()],
                             virsh.networks(self._uri()), undo)

@@ -1,8 +1,10 @@
 """Upstream Lago's ``lago.virt.VM`` and guest services (``ServiceState``, ``_Service``).
 
 A VM holds its name and the spec it was made from (its state.json entry); everything else is
-read from the prefix, libvirt or the guest when asked. Commands run over the OpenSSH client
-with the env's key and shared master connection (day2.py), as ``lago.pyz ssh`` runs them.
+read from the prefix, libvirt or the guest when asked. Its guest's operations (ssh target with
+connection reuse, commands, copies, deploy scripts) are the Guest mixin's (guest.py): the
+verbs and both Python APIs call them there. Commands run over the OpenSSH client with the
+env's key and shared master connection, as ``lago.pyz ssh`` runs them.
 As upstream, ``ssh(command)`` joins the words with spaces and the guest's shell reads the
 line: ``vm.ssh(["ls", "/tmp/*.log", "|", "wc", "-l"])`` is a pipeline.
 """
@@ -12,13 +14,14 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import day2, networks, virsh
-from . import env as envmod
+from . import networks, virsh
+from .guest import Guest
 from .errors import NotFound, UsageError
 from .fsutil import write_json
 from .utils import CommandStatus, SSHChannel, drain_ssh_channel, interactive_ssh_channel
 
 if TYPE_CHECKING:
+    from .prefix import Prefix
     from .virt import VirtEnv
 
 LOG = logging.getLogger("lago")
@@ -44,16 +47,23 @@ class _Service:
     """A service in a running VM: systemd unit or SysV script, whichever manager the guest
     has (asked on every call, as the ``service`` verb does)."""
 
-    def __init__(self, vm: "VM", name: str) -> None:
+    def __init__(self, vm: "VM", name: str, container: Optional[str] = None) -> None:
         self._vm = vm
         self._name = name
+        self._container = container  # a systemd unit inside this podman/docker container
 
     def __repr__(self) -> str:
         return f"<lago service {self._name} on {self._vm.name()}>"
 
+    def result(self, action: str = "status") -> Dict[str, Any]:
+        """The ``service`` verb's answer: {"vm", "service", "manager", "state"}, the state
+        ("missing", "inactive", "active") after ``action`` (status, start or stop)."""
+        out: Dict[str, Any] = self._vm._owner().service(self._vm.name(), self._name, action,
+                                                         self._container)
+        return out
+
     def _do(self, action: str) -> int:
-        result = self._vm._env.prefix.service(self._vm.name(), self._name, action)
-        return _STATES[result["state"]]
+        return _STATES[self.result(action)["state"]]
 
     @classmethod
     def is_supported(cls, vm: "VM") -> bool:
@@ -77,18 +87,34 @@ class _Service:
         self._do("stop")
 
 
-class VM:
+class VM(Guest):
     """One VM of an env: name, cpus, memory, disks, metadata, NICs."""
 
     def __init__(self, env: "VirtEnv", spec: Dict[str, Any]) -> None:
         self._env = env
         self._spec = spec
+        self._bound: Optional["Prefix"] = None
+
+    @classmethod
+    def of(cls, prefix: "Prefix", name: str) -> "VM":
+        """VM ``name`` of ``prefix`` as that is loaded (the verbs and steps hold a fresh one):
+        no second read of the saved state."""
+        vm = cls(None, {**prefix.state.vms[name].to_dict(), "name": name})  # type: ignore
+        vm._bound = prefix
+        return vm
 
     def __repr__(self) -> str:
         return f"<lago.virt.VM {self.name()}>"
 
     # -- facts -----------------------------------------------------------------------------
+    def _here(self) -> "VM":
+        """This VM bound to its prefix as read now: the guest operations of one call read
+        the saved state once."""
+        return self if self._bound is not None else VM.of(self._prefix(), self.name())
+
     def virt_env(self) -> "VirtEnv":
+        if self._env is None and self._bound is not None:
+            self._env = self._bound.virt_env
         return self._env
 
     def name(self) -> str:
@@ -105,7 +131,9 @@ class VM:
     def nets(self) -> List[str]:
         return [n["net"] for n in self._spec["nics"]]
 
-    def _prefix(self) -> envmod.Prefix:
+    def _prefix(self) -> "Prefix":
+        if self._bound is not None:
+            return self._bound
         p = self._env.prefix._loaded()
         if self.name() not in p.state.vms:
             raise NotFound(f"no VM '{self.name()}' in {self._env.prefix.paths.prefix()}")
@@ -133,11 +161,26 @@ class VM:
     def _libvirt_name(self) -> str:
         return str(self._spec["libvirt_name"])
 
+    def _owner(self) -> "Prefix":
+        """The prefix this VM was opened from (its verbs read it afresh)."""
+        return self._bound or self._env.prefix
+
     def _uri(self) -> str:
-        return str(self._env.prefix._cfg().libvirt_url)
+        return str(self._owner().cfg.libvirt_url)
 
     def alive(self) -> bool:
         return virsh.domains(self._uri()).get(self._libvirt_name()) == "running"
+
+    def run_state(self) -> str:
+        """libvirt's state of the domain ('running', 'shut off', 'paused', …) or
+        'undefined'; 'external' for a vm-provider ssh machine."""
+        if self._spec.get("libvirt_name") is None:
+            return "external"
+        return virsh.domains(self._uri()).get(self._libvirt_name(), "undefined")
+
+    def agent_answers(self) -> bool:
+        """Does a QEMU guest agent answer in the VM (guest-ping)?"""
+        return virsh.agent_answers(self._uri(), self._libvirt_name())
 
     def vnc_port(self) -> Optional[int]:
         """The VNC display's TCP port (on 127.0.0.1); None while the VM is off."""
@@ -159,8 +202,8 @@ class VM:
             return
         if self.alive():
             raise UsageError(f"VM {self.name()} is running", hint="stop it first")
-        with envmod.transaction(p):
-            provision.sysprep_vm(p.paths, p.env, p.state.uuid, p.state, self.name(),
+        with p.transaction():
+            provision.sysprep_vm(p.files, p.env, p.state.uuid, p.state, self.name(),
                                  p.state.vms[self.name()].disks[0].to_dict(),
                                  p.state.domain_type)
 
@@ -168,7 +211,7 @@ class VM:
         """A snapshot ``name`` of this VM alone (disks, and memory while it runs)."""
         from .snapshots import validate_name
         validate_name(name)
-        with envmod.transaction(self._prefix()):
+        with self._prefix().transaction():
             virsh.snapshot_create(self._uri(), self._libvirt_name(), name)
 
     def revert_snapshot(self, name: str) -> None:
@@ -177,11 +220,11 @@ class VM:
         p = self._prefix()
         if name not in virsh.snapshot_names(self._uri(), self._libvirt_name()):
             raise NotFound(f"VM {self.name()} has no snapshot '{name}'")
-        with envmod.transaction(p) as undo:
+        with p.transaction() as undo:
             networks.ensure_all(p, undo)
             virsh.snapshot_revert(self._uri(), self._libvirt_name(), name)
             # The guest no longer knows the ssh connections made after the snapshot.
-            day2.close_masters(p)
+            p._close_masters()
 
     def save(self, path: Optional[str] = None) -> None:
         """Write this VM's spec as JSON to ``path`` (default: the prefix's virt/vm-NAME)."""
@@ -192,9 +235,9 @@ class VM:
 
     # -- in the guest --------------------------------------------------------------------------
     def _channel(self) -> SSHChannel:
-        p = self._prefix()
-        day2.require_running(p, self.name())
-        return SSHChannel(day2.target(p, self.name()))
+        vm = self._here()
+        vm.require_running()
+        return SSHChannel(vm.target())
 
     def ssh(self, command: Sequence[str], data: Optional[str] = None,
             show_output: bool = True) -> CommandStatus:
@@ -215,7 +258,7 @@ class VM:
 
     def ssh_script(self, path: str, show_output: bool = True) -> CommandStatus:
         """Run the local script ``path`` in the VM (its #! line counts)."""
-        res = day2.run_script(self._prefix(), self.name(), path)
+        res = self._here().run_script(path)
         if show_output:
             sys.stdout.write(res.stdout)
             sys.stderr.write(res.stderr)
@@ -230,21 +273,28 @@ class VM:
     def wait_for_ssh(self, connect_retries: int = 50) -> None:
         """Wait until the VM answers ssh with the env's key (and its wait_for command
         succeeds), for about ``connect_retries`` seconds; lago.Timeout after that."""
+        self._here().wait_ready(float(max(connect_retries, 1)))
+
+    def wait_ready(self, timeout: Optional[float] = None) -> float:
+        """Wait until the running VM answers ssh with the env's key (and its ``wait_for``
+        command, if the env file gives one, succeeds); the seconds waited. lago.Timeout
+        after ``timeout`` s (default: the boot_timeout setting)."""
         import dataclasses
 
         from . import readiness
+        self.require_running()
         p = self._prefix()
-        day2.require_running(p, self.name())
-        p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(max(connect_retries, 1)))
-        readiness.wait_ready(p, [self.name()])
+        if timeout is not None:
+            p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(timeout))
+        return float(readiness.wait_ready(p, [self.name()])[self.name()])
 
     def copy_to(self, local_path: str, remote_path: str) -> None:
         """A local file or directory (recursively) into the VM."""
-        day2.copy_to(self._prefix(), self.name(), local_path, remote_path)
+        self._here().upload(local_path, remote_path)
 
     def copy_from(self, remote_path: str, local_path: str) -> None:
         """A file or directory (recursively) out of the VM."""
-        day2.copy_from(self._prefix(), self.name(), remote_path, local_path)
+        self._here().download(remote_path, local_path)
 
     def extract_paths(self, paths: Sequence[Tuple[str, str]]) -> List[str]:
         """[(guest path, host path)] out of the VM: over ssh while it runs, from its disks
@@ -252,10 +302,15 @@ class VM:
         from .collect import extract_paths
         return [r["dst"] for r in extract_paths(self._prefix(), self.name(), list(paths))]
 
-    def service(self, name: str) -> _Service:
-        from .services import check_name
-        day2.require_running(self._prefix(), self.name())
-        return _Service(self, check_name(name))
+    def service(self, name: str, container: Optional[str] = None) -> _Service:
+        """A service in the guest (systemd unit or SysV script; with ``container``, a systemd
+        unit inside that podman/docker container on the guest)."""
+        from .services import check_container, check_name
+        check_name(name)
+        if container is not None:
+            check_container(container)
+        self._here().require_running()
+        return _Service(self, name, container)
 
     def guest_agent(self) -> _Service:
         """The guest's QEMU guest agent service (qemu-ga or qemu-guest-agent)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import console, runner
+from .. import runner
 from ..prefix import Prefix
 from .base import Command, Context
 
@@ -18,16 +18,17 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _console(ctx: Context, args: argparse.Namespace) -> int:
-    vm, argv = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix).console_argv(args.vm)
+    prefix = Prefix.of(ctx.cfg, ctx.workdir, ctx.prefix)
     if args.wait is None:
+        _, argv = prefix.console_argv(args.vm)
         sys.stdout.flush()
         runner.exec_replace(argv)  # the terminal is the console's until Ctrl-]
         return 1
-    seconds = console.wait_for(argv, args.wait, args.timeout, vm)
+    got = prefix.console_wait(args.vm, args.wait, args.timeout)
     if ctx.json:
-        ctx.out_json({"vm": vm, "text": args.wait, "seconds": round(seconds, 2)})
+        ctx.out_json({**got, "seconds": round(got["seconds"], 2)})
     else:
-        ctx.out(f"{vm}: '{args.wait}' after {seconds:.1f} s")
+        ctx.out(f"{got['vm']}: '{args.wait}' after {got['seconds']:.1f} s")
     return 0
 
 

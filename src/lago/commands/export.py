@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import export
+from ..paths import EXPORT_ENV_FILE
 from ..prefix import Prefix
 from .base import Command, Context
 
@@ -14,8 +14,8 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="an empty directory")
     p.add_argument("--vm-names", nargs="+", metavar="VM", help="only these VMs (default: all)")
     p.add_argument("--compress", action="store_true", help="compressed qcow2 disks")
-    p.add_argument("--init-file-name", default=export.ENV_FILE, metavar="NAME",
-                   help=f"the env file's name in DIR (default {export.ENV_FILE})")
+    p.add_argument("--init-file-name", default=EXPORT_ENV_FILE, metavar="NAME",
+                   help=f"the env file's name in DIR (default {EXPORT_ENV_FILE})")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--standalone", action="store_true",
                    help="flatten each disk (default: an overlay on its template)")
