@@ -28,18 +28,18 @@ DEFAULT_SECONDS = 60.0
 # Seconds per file in make test with 2 shards side by side on a 2-core host (the figures
 # make test prints at its end). Only the balance depends on them, never a result.
 SECONDS: Dict[str, float] = {
-    "tests/unit": 46,
-    "tests/lab/test_api_lab.py": 190,
-    "tests/lab/test_bootstrap_options_lab.py": 33,
-    "tests/lab/test_day2_lab.py": 588,
-    "tests/lab/test_envmodel.py": 205,
-    "tests/lab/test_foundation.py": 52,
-    "tests/lab/test_lago_compat_lab.py": 58,
-    "tests/lab/test_provision_lab.py": 500,
-    "tests/lab/test_reference_api_lab.py": 29,
-    "tests/lab/test_reliability.py": 224,
-    "tests/lab/test_security_lab.py": 27,
-    "tests/lab/test_sshkey_lab.py": 31,
+    "tests/unit": 49,
+    "tests/lab/test_api_lab.py": 169,
+    "tests/lab/test_bootstrap_options_lab.py": 32,
+    "tests/lab/test_day2_lab.py": 597,
+    "tests/lab/test_envmodel.py": 210,
+    "tests/lab/test_foundation.py": 51,
+    "tests/lab/test_lago_compat_lab.py": 54,
+    "tests/lab/test_provision_lab.py": 529,
+    "tests/lab/test_reference_api_lab.py": 23,
+    "tests/lab/test_reliability.py": 256,
+    "tests/lab/test_security_lab.py": 22,
+    "tests/lab/test_sshkey_lab.py": 19,
 }
 
 
