@@ -144,6 +144,16 @@ class Lifecycle:
         with p.transaction() as undo:
             return action(p, undo)
 
+    def _ensure_networks(self, undo: Undo, names: Optional[Sequence[str]] = None) -> None:
+        """The env's networks (or ``names`` of them) defined and started, as start makes
+        them; for a VM's revert and a Network's start (vm.py, virt.py)."""
+        if names is None:
+            networks.ensure_all(self, undo)
+            return
+        defined = virsh.networks(self.uri)
+        for name in names:
+            networks.ensure(self, name, self.state.nets[name], defined, undo)
+
     # -- start / wait ----------------------------------------------------------------------
     def _start_vms(self, vms: Optional[Sequence[str]], undo: Undo,
                    known: Optional[Tuple[Dict[str, str], Dict[str, bool]]] = None) -> List[str]:

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from . import addressing, networks, state, virsh
+from . import addressing, state, virsh
 from .errors import UsageError
 from .vm import VM, ServiceState, _Service, _ip_to_mac
 
@@ -256,8 +256,7 @@ class Network:
         p = self._env.prefix._loaded()
         with p.transaction() as undo:
             # The orchestrator's own step, so the network is the one 'start' would make.
-            networks.ensure(p, self.name(), p.state.nets[self.name()],
-                            virsh.networks(self._uri()), undo)
+            p._ensure_networks(undo, [self.name()])
 
     def stop(self) -> None:
         virsh.net_destroy(self._uri(), self._libvirt_name())

@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from . import networks, virsh
+from . import virsh
 from .guest import Guest
 from .errors import NotFound, UsageError
 from .fsutil import write_json
@@ -221,7 +221,7 @@ class VM(Guest):
         if name not in virsh.snapshot_names(self._uri(), self._libvirt_name()):
             raise NotFound(f"VM {self.name()} has no snapshot '{name}'")
         with p.transaction() as undo:
-            networks.ensure_all(p, undo)
+            p._ensure_networks(undo)
             virsh.snapshot_revert(self._uri(), self._libvirt_name(), name)
             # The guest no longer knows the ssh connections made after the snapshot.
             p._close_masters()
