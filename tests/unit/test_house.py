@@ -182,6 +182,18 @@ def test_nothing_below_the_upstream_api_imports_it():
     assert bad == []
 
 
+def test_the_models_vms_and_networks_reach_env_wide_steps_through_the_prefix():
+    """vm.VM and virt.Network make what an env shares (its networks, its domains, a prefix)
+    through the Prefix's own steps, so the order of operations stays in one place."""
+    steps = {"networks", "domains", "create", "making"}
+    bad = []
+    for path, tree in sources():
+        if os.path.relpath(path, SRC) in ("vm.py", "virt.py"):
+            bad += [f"{os.path.basename(path)} imports {m}"
+                    for m in sorted(set(_relative_imports(tree)) & steps)]
+    assert bad == []
+
+
 def test_the_package_imports_nothing_until_an_attribute_is_asked_for():
     """`import lago` (every CLI start) stays one module: the rest comes by __getattr__."""
     with open(os.path.join(SRC, "__init__.py"), encoding="utf-8") as fh:
