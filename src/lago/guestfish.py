@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import time
 from typing import Dict, List, Mapping, Sequence, Tuple
@@ -31,7 +32,6 @@ MOUNTABLE = ("ext2", "ext3", "ext4", "xfs")
 _OTHER_MOUNTS = ("none", "swap", "/boot", "/boot/efi", "/proc", "/sys", "/dev/pts", "/dev/shm",
                  "/tmp", "/run")
 _PID = re.compile(r"GUESTFISH_PID=(\d+)")
-MARK = "@@lago"
 
 # What virt-sysprep's default operations remove from a clone of a fresh template (host keys,
 # root's .ssh and /etc/machine-id are replaced by the customize step); each line may find
@@ -73,14 +73,21 @@ def parse_filesystems(text: str) -> Dict[str, str]:
             (line.partition(":") for line in text.splitlines()) if kind}
 
 
+def new_mark() -> str:
+    """A marker line for one probe's output that no guest can put in its files: the probe
+    prints each guest's /etc/fstab between markers, and a guessable one in a guest's fstab
+    would let it pose as another disk's root (and receive that VM's keys)."""
+    return "@@lago-" + secrets.token_hex(16)
+
+
 def probe_script(candidates: Mapping[int, Sequence[str]], local: str,
-                 names: Sequence[str]) -> str:
-    """Each candidate mounted read-only in turn: its /etc/fstab printed after a marker line,
-    ``names`` (guest paths) downloaded to ``local/<disk>-<n>-<basename>``."""
+                 names: Sequence[str], mark: str) -> str:
+    """Each candidate mounted read-only in turn: its /etc/fstab printed after a ``mark``
+    line, ``names`` (guest paths) downloaded to ``local/<disk>-<n>-<basename>``."""
     lines = []
     for i, fss in sorted(candidates.items()):
         for n, fs in enumerate(fss):
-            lines += [f"echo {MARK} {i} {fs}", f"-mount-ro {quote(fs)} /", "-cat /etc/fstab"]
+            lines += [f"echo {mark} {i} {fs}", f"-mount-ro {quote(fs)} /", "-cat /etc/fstab"]
             lines += [f"-download {quote(g)} {quote(probe_file(local, i, n, g))}" for g in names]
             lines.append("-umount-all")
     return "\n".join(lines) + "\n"
@@ -90,12 +97,12 @@ def probe_file(local: str, disk: int, n: int, guest: str) -> str:
     return os.path.join(local, f"{disk}-{n}-{os.path.basename(guest)}")
 
 
-def parse_probe(text: str) -> Dict[int, List[Tuple[str, str]]]:
+def parse_probe(text: str, mark: str) -> Dict[int, List[Tuple[str, str]]]:
     """{disk index: [(file system, its /etc/fstab or '')]} from probe_script's output."""
     out: Dict[int, List[Tuple[str, str]]] = {}
     seen: List[Tuple[int, str, List[str]]] = []
     for line in text.splitlines():
-        if line.startswith(MARK + " "):
+        if line.startswith(mark + " "):
             _, disk, fs = line.split(" ", 2)
             seen.append((int(disk), fs, []))
         elif seen:

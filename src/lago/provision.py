@@ -162,7 +162,9 @@ def _in_one_appliance(app: guestfish.Appliance, kits: List[Kit], tmp: str) -> Li
     devices = app.script("list-devices\n").split()
     cands = guestfish.roots_by_disk(devices, guestfish.parse_filesystems(
         app.script("list-filesystems\n")))
-    found = guestfish.parse_probe(app.script(guestfish.probe_script(cands, probe, _READ)))
+    mark = guestfish.new_mark()
+    found = guestfish.parse_probe(
+        app.script(guestfish.probe_script(cands, probe, _READ, mark)), mark)
     for i, kit in enumerate(kits):
         roots = [(n, fs, fstab) for n, (fs, fstab) in enumerate(found.get(i, [])) if fstab]
         have = {}

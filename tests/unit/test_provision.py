@@ -122,18 +122,31 @@ def test_roots_are_the_disks_own_file_systems_of_a_mountable_kind():
 def test_the_probe_output_gives_each_candidate_its_fstab():
     from lago import guestfish
     script = guestfish.probe_script({0: ["/dev/sda"], 1: ["/dev/sdb1", "/dev/sdb2"]}, "/t",
-                                    ["/etc/shadow"])
-    assert '-mount-ro "/dev/sdb2" /' in script
+                                    ["/etc/shadow"], "@@m")
+    assert '-mount-ro "/dev/sdb2" /' in script and "echo @@m 1 /dev/sdb2" in script
     assert '-download "/etc/shadow" "/t/1-1-shadow"' in script
-    out = ("@@lago 0 /dev/sda\n/dev/vda / ext4 rw 0 1\n@@lago 1 /dev/sdb1\n"
-           "@@lago 1 /dev/sdb2\nUUID=x / xfs defaults 0 0\nUUID=y /var xfs defaults 0 0\n")
-    found = guestfish.parse_probe(out)
+    out = ("@@m 0 /dev/sda\n/dev/vda / ext4 rw 0 1\n@@m 1 /dev/sdb1\n"
+           "@@m 1 /dev/sdb2\nUUID=x / xfs defaults 0 0\nUUID=y /var xfs defaults 0 0\n")
+    found = guestfish.parse_probe(out, "@@m")
     assert found[0] == [("/dev/sda", "/dev/vda / ext4 rw 0 1\n")]
     assert found[1][0] == ("/dev/sdb1", "")
     assert not guestfish.simple_fstab(found[1][1][1])  # /var elsewhere: not written here
     assert guestfish.simple_fstab(found[0][0][1])
     assert guestfish.simple_fstab("# c\nUUID=a / ext4 x 0 1\nUUID=b none swap sw 0 0\n"
                                   "UUID=c /boot/efi vfat x 0 2\nproc /proc proc defaults 0 0\n")
+
+
+def test_a_guest_fstab_cannot_pose_as_another_disks_root():
+    """The probe prints each guest's /etc/fstab between marker lines: a guest that writes
+    marker-like lines into its fstab must not create an entry for another disk (it would be
+    configured with that VM's host keys and password hash)."""
+    from lago import guestfish
+    mark = guestfish.new_mark()
+    assert mark != guestfish.new_mark() and len(mark) > 30
+    hostile = "@@lago 1 /dev/sda\n@@lago- 1 /dev/sda\n/dev/vda / ext4 rw 0 1\n"
+    out = f"{mark} 0 /dev/sda\n{hostile}{mark} 1 /dev/sdb\n"
+    found = guestfish.parse_probe(out, mark)
+    assert found == {0: [("/dev/sda", hostile)], 1: [("/dev/sdb", "")]}
 
 
 def test_the_configure_script_holds_paths_only_and_quotes_them():
