@@ -43,10 +43,9 @@ class Guest:
 
     def direct_target(self) -> ssh.Target:
         """The VM's address, user and the env's key (no connection reuse)."""
+        from . import session
         p, vm = self._prefix(), self.name()
-        info = p.state.vms[vm]
-        return ssh.Target(host=info.ip, user=p.env.domains[vm].ssh_user,
-                          key=p.files.ssh_key, known_hosts=p.files.known_hosts)
+        return session.direct_target(p.files, p.state, vm, p.env.domains[vm].ssh_user)
 
     def target(self) -> ssh.Target:
         """The VM's ssh target with connection reuse through the prefix's control directory;

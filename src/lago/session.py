@@ -83,14 +83,21 @@ def keep_master_of_this_boot(t: ssh.Target, vm: str, boot: str) -> None:
         write_atomic(stamp, boot + "\n", mode=0o600)
 
 
+def direct_target(paths: PrefixPaths, st: state.State, vm: str, user: str,
+                  control_dir: Optional[str] = None) -> ssh.Target:
+    """The VM's address, ``user`` and the env's key; through the master connection in
+    ``control_dir`` if one is given (nothing is checked or opened here)."""
+    return ssh.Target(host=st.vms[vm].ip or "", user=user, key=paths.ssh_key,
+                      known_hosts=paths.known_hosts, control_dir=control_dir)
+
+
 def target(paths: PrefixPaths, st: state.State, uri: str, vm: str, user: str) -> ssh.Target:
     """The VM's ssh target with connection reuse through the prefix's control directory (a
     master from an earlier boot of the VM closed first)."""
     control = paths.ssh_control_dir
     os.makedirs(control, mode=0o700, exist_ok=True)
     info = st.vms[vm]
-    t = ssh.Target(host=info.ip or "", user=user, key=paths.ssh_key,
-                   known_hosts=paths.known_hosts, control_dir=control)
+    t = direct_target(paths, st, vm, user, control)
     if not info.external:  # an existing machine: no libvirt domain, no boots of lago's
         keep_master_of_this_boot(t, vm, boot_id(uri, str(info.libvirt_name)))
     return t
