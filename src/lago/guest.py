@@ -16,7 +16,7 @@ import tempfile
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
-from . import events, runner, ssh, transfer, virsh
+from . import events, runner, ssh, transfer
 from .errors import CommandFailed, ExternalError, Timeout, UsageError
 from .log import step
 
@@ -40,6 +40,7 @@ class Guest:
 
     name: Callable[[], str]
     _prefix: Callable[[], "Prefix"]
+    run_state: Callable[[], str]
 
     def direct_target(self) -> ssh.Target:
         """The VM's address, user and the env's key (no connection reuse)."""
@@ -58,12 +59,8 @@ class Guest:
     def require_running(self) -> None:
         """UsageError unless the VM runs (a vm-provider ssh machine is reached or not at
         all)."""
-        prefix, vm = self._prefix(), self.name()
-        if prefix.state.vms[vm].external:
-            return
-        lv_state = virsh.domains(prefix.uri).get(str(prefix.state.vms[vm].libvirt_name),
-                                                 "undefined")
-        if lv_state != "running":
+        lv_state, vm = self.run_state(), self.name()
+        if lv_state not in ("running", "external"):
             raise UsageError(f"VM {vm} is {lv_state}", hint=f"start it: lago.pyz start {vm}")
 
     def answers(self) -> bool:
