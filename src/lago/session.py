@@ -51,10 +51,10 @@ def qemu_process(run_dir: str, domain: str) -> Optional[str]:
     return f"{pid}:{fields[19]}" if len(fields) > 19 else None
 
 
-def boot_id(uri: str, domain: str, run_dir: str = SYSTEM_RUN_DIR) -> str:
+def boot_id(uri: str, domain: str, run_dir: str = SYSTEM_RUN_DIR) -> Optional[str]:
     """What tells this boot of a domain from its earlier ones: its QEMU process where the
     pid file can be read (the system URI, as root: no virsh run), else the domain's id, new on
-    every start ('-' when it is off)."""
+    every start ('-' when it is off); None when libvirt has no such domain."""
     if uri == SYSTEM_URI:
         found = qemu_process(run_dir, domain)
         if found is not None:
@@ -99,7 +99,11 @@ def target(paths: PrefixPaths, st: state.State, uri: str, vm: str, user: str) ->
     info = st.vms[vm]
     t = direct_target(paths, st, vm, user, control)
     if not info.external:  # an existing machine: no libvirt domain, no boots of lago's
-        keep_master_of_this_boot(t, vm, boot_id(uri, str(info.libvirt_name)))
+        boot = boot_id(uri, str(info.libvirt_name))
+        if boot is None:
+            raise UsageError(f"VM {vm} has never been started (no libvirt domain yet)",
+                             hint=f"start it: lago.pyz start {vm}")
+        keep_master_of_this_boot(t, vm, boot)
     return t
 
 

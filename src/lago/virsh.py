@@ -311,9 +311,11 @@ def console_argv(uri: str, name: str) -> List[str]:
     return ["virsh", "-c", uri, "console", name]
 
 
-def domid(uri: str, name: str) -> str:
-    """The running domain's id (new on every start), '-' when it is off."""
-    return call(uri, "domid", name, timeout=30).strip()
+def domid(uri: str, name: str) -> Optional[str]:
+    """The running domain's id (new on every start), '-' when it is off; None when libvirt
+    has no such domain (an env made by init and never started)."""
+    out = _tolerant_out(uri, ("domid", name), _NO_DOMAIN)
+    return None if out is None else out.strip()
 
 
 # -- what a running domain offers: VNC display, QEMU guest agent ----------------------------------

@@ -55,6 +55,18 @@ def test_boot_id_asks_virsh_only_without_a_readable_pid_file(tmp_path, monkeypat
     assert asked == [("qemu:///system", "other"), ("qemu+ssh://h/system", "dom")]
 
 
+def test_a_vm_libvirt_does_not_know_is_a_clear_error_not_a_virsh_failure(tmp_path,
+                                                                          monkeypatch):
+    """After init and before start the domain is not defined: ssh and copies say so (exit 2)
+    instead of passing on virsh's 'failed to get domain'."""
+    from lago import virsh
+    from lago.paths import PrefixPaths
+    monkeypatch.setattr(virsh, "domid", lambda uri, name: None)
+    with pytest.raises(UsageError, match="never been started"):
+        session.target(PrefixPaths(str(tmp_path / "p")), _state("vm0"), "qemu+ssh://h/system",
+                       "vm0", "root")
+
+
 def test_a_master_of_another_boot_is_closed_and_the_new_boot_recorded(tmp_path, monkeypatch):
     closed = []
     monkeypatch.setattr(ssh, "close_master", lambda t: closed.append(t.host))
