@@ -7,7 +7,6 @@ ssh/ directory), so a series of commands pays the login once.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import posixpath
@@ -72,7 +71,7 @@ class Guest:
         """Close the VM's master connection (the guest's side of it is gone, e.g. revert)."""
         control = self._prefix().files.ssh_control_dir
         if os.path.isdir(control):
-            ssh.close_master(dataclasses.replace(self.direct_target(), control_dir=control))
+            ssh.close_master(self.direct_target()._replace(control_dir=control))
 
     # -- commands ----------------------------------------------------------------------------
     def run(self, command: Sequence[str], input: Optional[str] = None,

@@ -11,8 +11,7 @@ import logging
 import os
 import shlex
 import shutil
-from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional, Sequence, Union
+from typing import Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from .errors import CommandFailed, ToolMissing
 
@@ -26,8 +25,7 @@ class Secret(str):
 Arg = Union[str, Secret]
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     argv: Sequence[str]
     returncode: int
     stdout: str

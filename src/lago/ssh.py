@@ -9,8 +9,7 @@ import logging
 import os
 import shlex
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Optional, Sequence
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence
 
 from . import runner, safe, vendored
 from .errors import ExternalError, UsageError
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("lago")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     host: str
     user: str
     key: str

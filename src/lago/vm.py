@@ -279,13 +279,11 @@ class VM(Guest):
         """Wait until the running VM answers ssh with the env's key (and its ``wait_for``
         command, if the env file gives one, succeeds); the seconds waited. lago.Timeout
         after ``timeout`` s (default: the boot_timeout setting)."""
-        import dataclasses
-
         from . import readiness
         self.require_running()
         p = self._prefix()
         if timeout is not None:
-            p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(timeout))
+            p.cfg = p.cfg._replace(boot_timeout=float(timeout))
         return float(readiness.wait_ready(p, [self.name()])[self.name()])
 
     def copy_to(self, local_path: str, remote_path: str) -> None:
