@@ -9,7 +9,6 @@ template store and provisioning: `status` and `ssh` start without them.
 """
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import uuid as uuidlib
@@ -20,7 +19,7 @@ from . import (addressing, cpu, events, guestfs, host, iproute, leases, model, p
 from .config import Config
 from .envfile import DEFAULT_USER_VAR, load_env
 from .fsutil import unlink_if_present, write_atomic
-from .log import step
+from .log import logger, step
 from .paths import WorkdirPaths
 from .undo import Undo
 from .workdir import clear_prefix
@@ -28,7 +27,7 @@ from .workdir import clear_prefix
 if TYPE_CHECKING:
     from .prefix import Prefix
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 IMAGES_MODE = 0o711
 OVERLAY_MODE = 0o600

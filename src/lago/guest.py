@@ -7,7 +7,6 @@ ssh/ directory), so a series of commands pays the login once.
 """
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 import shlex
@@ -17,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from . import events, runner, ssh, transfer
 from .errors import CommandFailed, ExternalError, Timeout, UsageError
-from .log import step
+from .log import logger, step
 
 if TYPE_CHECKING:
     from .prefix import Prefix
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 class ScriptFailed(ExternalError):

@@ -27,11 +27,12 @@ from . import config, model, state
 from .env import Lifecycle
 from .errors import NotFound, UsageError
 from .fsutil import read_json, write_atomic, write_json
+from .log import logger
 from .making import Making
 from .paths import Paths, PrefixPaths, WorkdirPaths
 from .running import Running
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 class PrefixError(UsageError, RuntimeError):

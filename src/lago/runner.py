@@ -7,15 +7,15 @@ and stderr. Interactive hand-over replaces the process with ``exec``.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shlex
 import shutil
 from typing import Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from .errors import CommandFailed, ToolMissing
+from .log import logger
 
-LOG = logging.getLogger("lago.run")
+LOG = logger("lago.run")
 
 
 class Secret(str):

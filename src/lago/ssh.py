@@ -5,7 +5,6 @@ contact (accept-new) and checked afterwards. No global host-key checking is disa
 """
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import time
@@ -13,11 +12,12 @@ from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence
 
 from . import runner, safe, vendored
 from .errors import ExternalError, UsageError
+from .log import logger
 
 if TYPE_CHECKING:
     import threading
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 class Target(NamedTuple):

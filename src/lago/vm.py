@@ -10,7 +10,6 @@ line: ``vm.ssh(["ls", "/tmp/*.log", "|", "wc", "-l"])`` is a pipeline.
 """
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
@@ -18,13 +17,14 @@ from . import virsh
 from .guest import Guest
 from .errors import NotFound, UsageError
 from .fsutil import write_json
+from .log import logger
 from .utils import CommandStatus, SSHChannel, drain_ssh_channel, interactive_ssh_channel
 
 if TYPE_CHECKING:
     from .prefix import Prefix
     from .virt import VirtEnv
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 def _ip_to_mac(ip: str) -> str:
