@@ -119,6 +119,7 @@ def _ssh_run(tmp_path, *options):
                                      "management_net": "lan", "provider": "ssh",
                                      "nics": [nic]}}}))
     (prefix / "env.json").write_text('{"domains": {"vm1": {"ssh_user": "admin"}}}')
+    argv = ["-w", str(tmp_path / ".lago"), *options, "ssh", "vm1", "--", "true"]
     code = ("import os, sys\n"
             "def execvp(path, argv):\n"
             "    print(argv[-2:], sorted(m for m in ('logging', 'dataclasses', 'subprocess')\n"
@@ -127,7 +128,7 @@ def _ssh_run(tmp_path, *options):
             "    os._exit(0)\n"
             "os.execvp = execvp\n"
             "from lago.cli import main\n"
-            f"sys.exit(main({['-w', str(tmp_path / '.lago'), *options, 'ssh', 'vm1', '--', 'true']!r}))\n")
+            f"sys.exit(main({argv!r}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=SRC))
     return out.returncode, out.stdout.strip(), out.stderr
