@@ -10,7 +10,7 @@ import shlex
 import time
 from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence
 
-from . import runner, safe, vendored
+from . import runner, safe
 from .errors import ExternalError, UsageError
 from .log import logger
 
@@ -244,6 +244,7 @@ def install_key(t: Target, password: str, pubkey: str, timeout: float = 60) -> N
             "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
             "-o", "PreferredAuthentications=password,keyboard-interactive",
             *destination(t), script]
+    from . import vendored  # here: `lago.pyz ssh` needs no pty library
     eof = vendored.pexpect().EOF
     child = runner.spawn_pty(argv, timeout=timeout)
     try:
