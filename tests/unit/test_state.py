@@ -1,4 +1,4 @@
-"""state.json as dataclasses: what is read and written back is the same file, byte for byte.
+"""state.json as typed classes: what is read and written back is the same file, byte for byte.
 
 golden/state-saved.json is a state.json as `init` wrote it before the dataclasses (lago.pyz
 of 56ec885, 10 tiny VMs, in the lab);
