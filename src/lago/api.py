@@ -34,7 +34,7 @@ __all__ = ["load", "init", "up", "Env", "VM", "Network", "Service", "CommandResu
 def _settings(workdir_: Optional[str], settings: Dict[str, Any]) -> config.Config:
     """The effective config as the command line builds it (files, LAGO_* variables), with
     ``settings`` (config keys, e.g. libvirt_url, lease_dir) in place of its options."""
-    known = {f.name for f in dataclasses.fields(config.Config)}
+    known = set(config.Config._fields)
     unknown = sorted(set(settings) - known)
     if unknown:
         raise UsageError(f"unknown setting(s): {', '.join(unknown)}",

@@ -223,7 +223,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed verb: logging, signals, config, then the verb, errors as exit codes."""
-    import logging
     import os
     import signal
 
@@ -247,14 +246,14 @@ def _run(args: argparse.Namespace) -> int:
         return args.verb_command.run(ctx, args)
     except LagoError as exc:
         if args.debug:
-            logging.getLogger("lago").exception("traceback (--debug)")
+            log.LOG.exception("traceback (--debug)")
         for line in exc.lines():
             sys.stderr.write(f"lago.pyz: {line}\n")
         return exc.exit_code
     except OSError as exc:
         # A host fault outside any tool (disk full, permission denied): one line, no traceback.
         if args.debug:
-            logging.getLogger("lago").exception("traceback (--debug)")
+            log.LOG.exception("traceback (--debug)")
         where = f": {exc.filename}" if exc.filename else ""
         sys.stderr.write(f"lago.pyz: {exc.strerror or exc}{where}\n")
         return EXIT_EXTERNAL

@@ -6,7 +6,6 @@ unpacking (transfer.unpack), so nothing a guest holds can land outside DIR/VM.
 """
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 import shutil
@@ -15,12 +14,12 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from . import guestfs, parallel, ssh, transfer, virsh
 from .errors import CommandFailed, ExternalError, UsageError
-from .log import step
+from .log import logger, step
 
 if TYPE_CHECKING:
     from .prefix import Prefix
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 def relative_paths(artifacts: List[str]) -> List[str]:

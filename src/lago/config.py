@@ -3,14 +3,15 @@ LAGO_* environment variables → command line. INI format, section [lago]."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from .errors import UsageError
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
+    """The effective configuration (a NamedTuple: every verb loads it, and importing
+    dataclasses costs more than a short verb's work; ``cfg._replace(key=value)`` for a copy)."""
+
     workdir: str = ""
     libvirt_url: str = "qemu:///system"
     domain_type: str = ""
@@ -40,12 +41,12 @@ def load(cli: Optional[Dict[str, Any]] = None, environ: Optional[Mapping[str, st
     environ = os.environ if environ is None else environ
     files = system_files(environ) if files is None else files
     cfg = Config()
-    origin = {f.name: "default" for f in fields(Config)}
+    origin = {name: "default" for name in Config._fields}
     for path in files:
         values = _read_ini(path)
         cfg = _apply(cfg, values, origin, path)
-    env_values = {f.name: environ[f"LAGO_{f.name.upper()}"] for f in fields(Config)
-                  if f"LAGO_{f.name.upper()}" in environ}
+    env_values = {name: environ[f"LAGO_{name.upper()}"] for name in Config._fields
+                  if f"LAGO_{name.upper()}" in environ}
     cfg = _apply(cfg, env_values, origin, "environment")
     cfg = _apply(cfg, {k: v for k, v in (cli or {}).items() if v not in (None, "")}, origin,
                  "command line")
@@ -71,7 +72,7 @@ def _read_ini(path: str) -> Dict[str, str]:
         raise UsageError(f"{path}: cannot read the config file: {exc}") from None
     if not parser.has_section("lago"):
         return {}
-    known = {f.name for f in fields(Config)}
+    known = set(Config._fields)
     values = dict(parser.items("lago"))
     unknown = sorted(set(values) - known)
     if unknown:
@@ -82,22 +83,22 @@ def _read_ini(path: str) -> Dict[str, str]:
 
 def _apply(cfg: Config, values: Mapping[str, Any], origin: Dict[str, str], source: str) -> Config:
     changes = {}
-    for f in fields(Config):
-        if f.name not in values:
+    for name, default in Config._field_defaults.items():
+        if name not in values:
             continue
-        raw = values[f.name]
-        if f.type in ("float", float):
+        raw = values[name]
+        if isinstance(default, float):  # a number key: its default says so
             try:
                 raw = float(raw)
             except (TypeError, ValueError):
-                raise UsageError(f"{source}: {f.name} must be a number, not '{raw}'") from None
-        changes[f.name] = raw
-        origin[f.name] = source
-    return replace(cfg, **changes) if changes else cfg
+                raise UsageError(f"{source}: {name} must be a number, not '{raw}'") from None
+        changes[name] = raw
+        origin[name] = source
+    return cfg._replace(**changes) if changes else cfg
 
 
 def as_dict(cfg: Config, show_secrets: bool = False) -> Dict[str, Any]:
-    out = {f.name: getattr(cfg, f.name) for f in fields(Config)}
+    out = cfg._asdict()
     for key in SECRET_KEYS:
         if out[key] and not show_secrets:
             out[key] = "******"

@@ -9,8 +9,6 @@ template store and provisioning: `status` and `ssh` start without them.
 """
 from __future__ import annotations
 
-import dataclasses
-import logging
 import os
 import shutil
 import uuid as uuidlib
@@ -21,7 +19,7 @@ from . import (addressing, cpu, events, guestfs, host, iproute, leases, model, p
 from .config import Config
 from .envfile import DEFAULT_USER_VAR, load_env
 from .fsutil import unlink_if_present, write_atomic
-from .log import step
+from .log import logger, step
 from .paths import WorkdirPaths
 from .undo import Undo
 from .workdir import clear_prefix
@@ -29,7 +27,7 @@ from .workdir import clear_prefix
 if TYPE_CHECKING:
     from .prefix import Prefix
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 IMAGES_MODE = 0o711
 OVERLAY_MODE = 0o600
@@ -103,10 +101,10 @@ def build(prefix: Prefix, env: model.Env, undo: Undo, draft: state.State) -> Non
     _copy_deploy_scripts(prefix, env)
     seeds = provision.run(p, env, draft.uuid, draft, disks, draft.domain_type)
     _run_build_steps(prefix, env, disks, draft.domain_type)
-    vms = {vm: dataclasses.replace(info, disks=[state.DiskState.from_dict(d) for d in disks[vm]],
-                                   seed=seeds.get(vm))
+    vms = {vm: info.replace(disks=[state.DiskState.from_dict(d) for d in disks[vm]],
+                            seed=seeds.get(vm))
            for vm, info in draft.vms.items()}
-    new_state = dataclasses.replace(draft, vms=vms)
+    new_state = draft.replace(vms=vms)
     state.save_env(p, env)
     state.save(p, new_state)
     templates.register(env, cfg.template_store, draft.uuid, p.uuid, p.root)

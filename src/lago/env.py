@@ -10,7 +10,6 @@ private methods: the verbs (running.py) call them under ``transaction``.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import time
@@ -20,7 +19,7 @@ from . import (addressing, domains, iproute, leases, model, networks, parallel, 
                workdir)
 from .config import Config
 from .fsutil import flocked, unlink_if_present
-from .log import attach_file, step
+from .log import attach_file, logger, step
 from .paths import PrefixPaths, WorkdirPaths
 from .undo import Undo
 
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from .prefix import Prefix
     from .vm import VM
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 # ssh (and the socket and thread modules behind it) is imported where it is used: `status`
 # needs none of it, and every module read from the zip costs start-up time.

@@ -7,8 +7,6 @@ ssh/ directory), so a series of commands pays the login once.
 """
 from __future__ import annotations
 
-import dataclasses
-import logging
 import os
 import posixpath
 import shlex
@@ -18,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from . import events, runner, ssh, transfer
 from .errors import CommandFailed, ExternalError, Timeout, UsageError
-from .log import step
+from .log import logger, step
 
 if TYPE_CHECKING:
     from .prefix import Prefix
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 class ScriptFailed(ExternalError):
@@ -72,7 +70,7 @@ class Guest:
         """Close the VM's master connection (the guest's side of it is gone, e.g. revert)."""
         control = self._prefix().files.ssh_control_dir
         if os.path.isdir(control):
-            ssh.close_master(dataclasses.replace(self.direct_target(), control_dir=control))
+            ssh.close_master(self.direct_target()._replace(control_dir=control))
 
     # -- commands ----------------------------------------------------------------------------
     def run(self, command: Sequence[str], input: Optional[str] = None,

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 from typing import Any, Dict
 
-LOG = logging.getLogger("lago")
+from .log import logger
+
+LOG = logger("lago")
 
 KVM_GET_API_VERSION = 0xAE00
 KVM_CREATE_VM = 0xAE01

@@ -1,16 +1,18 @@
-"""The single place that names every file of a workdir and of a prefix (SPEC §9)."""
+"""The single place that names every file of a workdir and of a prefix (SPEC §9).
+
+PrefixPaths and WorkdirPaths are NamedTuples, not dataclasses: every verb makes them, and
+importing dataclasses costs more than a short verb's own work."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WORKDIR_NAME = ".lago"
 CURRENT = "current"
 EXPORT_ENV_FILE = "env.json"  # the env file export writes beside the disks
 
 
-@dataclass(frozen=True)
-class PrefixPaths:
+class PrefixPaths(NamedTuple):
     root: str
 
     @property
@@ -85,8 +87,7 @@ class PrefixPaths:
         return self._p("images", f"{vm}-{disk}.qcow2")
 
 
-@dataclass(frozen=True)
-class WorkdirPaths:
+class WorkdirPaths(NamedTuple):
     root: str
 
     @property

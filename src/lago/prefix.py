@@ -17,7 +17,6 @@ variables, as for the command line.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
 import os
 import shutil
@@ -28,11 +27,12 @@ from . import config, model, state
 from .env import Lifecycle
 from .errors import NotFound, UsageError
 from .fsutil import read_json, write_atomic, write_json
+from .log import logger
 from .making import Making
 from .paths import Paths, PrefixPaths, WorkdirPaths
 from .running import Running
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 class PrefixError(UsageError, RuntimeError):
@@ -229,7 +229,7 @@ class Prefix(Running, Lifecycle, Making):
         repo = str(template_repo) if template_repo is not None else cfg.template_repo
         store = str(template_store) if template_store is not None else cfg.template_store
         # Templates are registered (for 'template gc') in the store they came from.
-        p.cfg = dataclasses.replace(cfg, template_repo=repo, template_store=store)
+        p.cfg = cfg._replace(template_repo=repo, template_store=store)
         for directory in (self.paths.virt(), self.paths.images()):
             os.makedirs(directory, exist_ok=True)
         initfile = self.paths.virt("init.json")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import logging
 import os
 import shutil
 import tarfile
@@ -21,11 +20,11 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from . import (addressing, cloudinit, guestfish, guestfs, isoimage, model, netconfig, openssl,
                parallel, ssh)
-from .log import step
+from .log import logger, step
 from .paths import PrefixPaths
 from .state import State
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 IQN_BASE = "iqn.2014-07.org.lago"
 
 

@@ -7,16 +7,15 @@ and stderr. Interactive hand-over replaces the process with ``exec``.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shlex
 import shutil
-from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional, Sequence, Union
+from typing import Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from .errors import CommandFailed, ToolMissing
+from .log import logger
 
-LOG = logging.getLogger("lago.run")
+LOG = logger("lago.run")
 
 
 class Secret(str):
@@ -26,8 +25,7 @@ class Secret(str):
 Arg = Union[str, Secret]
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     argv: Sequence[str]
     returncode: int
     stdout: str

@@ -13,7 +13,6 @@ The object passes every other attribute on to the env's ``lago.Prefix`` and then
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import shutil
@@ -40,7 +39,7 @@ def _setup_logging(logfile: Optional[str], loglevel: int) -> None:
 
 def _config(settings: Dict[str, Any]) -> config_mod.Config:
     """The effective config with ``settings`` (config keys) over files and LAGO_*."""
-    known = {f.name for f in dataclasses.fields(config_mod.Config)}
+    known = set(config_mod.Config._fields)
     unknown = sorted(set(settings) - known)
     if unknown:
         raise UsageError(f"unknown setting(s): {', '.join(unknown)}",

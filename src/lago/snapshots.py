@@ -15,7 +15,6 @@ in creation order; libvirt keeps the snapshot data itself (in each qcow2 and its
 from __future__ import annotations
 
 import datetime
-import logging
 import re
 import threading
 import time
@@ -23,13 +22,13 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 from . import networks, parallel, state, virsh
 from .errors import ExternalError, NotFound, UsageError
-from .log import step
+from .log import logger, step
 from .undo import Undo
 
 if TYPE_CHECKING:
     from .prefix import Prefix
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 # Letters, digits, '.', '_', '-'; starts with a letter or digit: safe as a libvirt snapshot
 # name, a file name and a command-line word.
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

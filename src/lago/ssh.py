@@ -5,24 +5,22 @@ contact (accept-new) and checked afterwards. No global host-key checking is disa
 """
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Optional, Sequence
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Sequence
 
-from . import runner, safe, vendored
+from . import runner, safe
 from .errors import ExternalError, UsageError
+from .log import logger
 
 if TYPE_CHECKING:
     import threading
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     host: str
     user: str
     key: str
@@ -246,6 +244,7 @@ def install_key(t: Target, password: str, pubkey: str, timeout: float = 60) -> N
             "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
             "-o", "PreferredAuthentications=password,keyboard-interactive",
             *destination(t), script]
+    from . import vendored  # here: `lago.pyz ssh` needs no pty library
     eof = vendored.pexpect().EOF
     child = runner.spawn_pty(argv, timeout=timeout)
     try:

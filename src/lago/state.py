@@ -12,14 +12,13 @@ Schema (version 1)::
                      "disks": [{"name", "dev", "path", "format", "base", "base_format"}]}},
      "snapshots": {NAME: {"created", "vms": {VM: run state}}} (from the first snapshot on)}
 
-The dataclasses below are that file, typed. A key an older prefix lacks stays absent when the
+The classes below are that file, typed. A key an older prefix lacks stays absent when the
 state is written back, and a key this version does not know is kept: what is read and written
 again is the same JSON, byte for byte (tests/unit/test_state.py).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .fsutil import read_json, write_json
@@ -32,32 +31,51 @@ VERSION = 1
 
 
 class _Record:
-    """One JSON object of state.json: its keys as fields, keys this version does not know in
-    ``extra``; the fields named in OMITTED_IF_NONE are written only when they have a value."""
+    """One JSON object of state.json: its keys (FIELDS) as attributes, keys this version does
+    not know in ``extra``; the fields named in OMITTED_IF_NONE are written only when they have
+    a value. Plain classes, not dataclasses: every verb reads the state, and importing
+    dataclasses and making these classes cost more than `ssh VM -- CMD`'s own work."""
 
+    FIELDS: Tuple[str, ...] = ()
     OMITTED_IF_NONE: Tuple[str, ...] = ()
     extra: Dict[str, Any]
 
     def to_dict(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if f.name in ("extra", "has_ssh_key") or (
-                    value is None and f.name in self.OMITTED_IF_NONE):
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            if value is None and name in self.OMITTED_IF_NONE:
                 continue
-            out[f.name] = _plain(value)
+            out[name] = _plain(value)
         return {**out, **self.extra}
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> Any:
-        names = {f.name for f in fields(cls)} - {"extra", "has_ssh_key"}  # type: ignore
-        known = cls._typed({k: v for k, v in data.items() if k in names})
-        return cls(**known, extra={k: v for k, v in data.items() if k not in names})
+        known = cls._typed({k: v for k, v in data.items() if k in cls.FIELDS})
+        return cls(**known, extra={k: v for k, v in data.items() if k not in cls.FIELDS})
 
     @classmethod
     def _typed(cls, known: Dict[str, Any]) -> Dict[str, Any]:
         """``known`` with its nested objects as records."""
         return known
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with ``changes`` (shallow, as dataclasses.replace)."""
+        return type(self)(**{**self._values(), **changes})
+
+    def _values(self) -> Dict[str, Any]:
+        return {name: getattr(self, name) for name in (*self.FIELDS, "extra")}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._values().items())
+        return f"{type(self).__name__}({inner})"
 
 
 def _plain(value: Any) -> Any:
@@ -70,52 +88,53 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass
 class NicState(_Record):
-    net: str
-    ip: Optional[str]
-    mac: Optional[str]
-    dev: str
-    extra: Dict[str, Any] = field(default_factory=dict)
+    FIELDS = ("net", "ip", "mac", "dev")
+
+    def __init__(self, net: str, ip: Optional[str], mac: Optional[str], dev: str,
+                 extra: Optional[Dict[str, Any]] = None) -> None:
+        self.net, self.ip, self.mac, self.dev = net, ip, mac, dev
+        self.extra = {} if extra is None else extra
 
 
-@dataclass
 class DiskState(_Record):
-    name: str
-    dev: str
-    path: str
-    format: str
-    base: Optional[str] = None
-    base_format: Optional[str] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
+    FIELDS = ("name", "dev", "path", "format", "base", "base_format")
+
+    def __init__(self, name: str, dev: str, path: str, format: str,
+                 base: Optional[str] = None, base_format: Optional[str] = None,
+                 extra: Optional[Dict[str, Any]] = None) -> None:
+        self.name, self.dev, self.path, self.format = name, dev, path, format
+        self.base, self.base_format = base, base_format
+        self.extra = {} if extra is None else extra
 
 
-@dataclass
 class NetState(_Record):
+    FIELDS = ("subnet", "gw", "type", "libvirt_name", "bridge", "dhcp", "own_bridge")
     OMITTED_IF_NONE = ("own_bridge",)
 
-    subnet: str
-    gw: str
-    type: str
-    libvirt_name: str
-    bridge: str
-    dhcp: Optional[Dict[str, str]] = None
-    own_bridge: Optional[bool] = None  # None: a prefix from before lago made bridges itself
-    extra: Dict[str, Any] = field(default_factory=dict)
+    def __init__(self, subnet: str, gw: str, type: str, libvirt_name: str, bridge: str,
+                 dhcp: Optional[Dict[str, str]] = None, own_bridge: Optional[bool] = None,
+                 extra: Optional[Dict[str, Any]] = None) -> None:
+        self.subnet, self.gw, self.type = subnet, gw, type
+        self.libvirt_name, self.bridge, self.dhcp = libvirt_name, bridge, dhcp
+        self.own_bridge = own_bridge  # None: a prefix from before lago made bridges itself
+        self.extra = {} if extra is None else extra
 
 
-@dataclass
 class VmState(_Record):
+    FIELDS = ("libvirt_name", "ip", "management_net", "nics", "disks", "provider", "seed")
     OMITTED_IF_NONE = ("provider", "seed")
 
-    libvirt_name: Optional[str]  # None for a vm-provider ssh machine
-    ip: Optional[str]
-    management_net: str
-    nics: List[NicState]
-    disks: List[DiskState] = field(default_factory=list)
-    provider: Optional[str] = None  # "ssh": an existing machine lago neither starts nor stops
-    seed: Optional[str] = None  # its cloud-init seed ISO
-    extra: Dict[str, Any] = field(default_factory=dict)
+    def __init__(self, libvirt_name: Optional[str], ip: Optional[str], management_net: str,
+                 nics: List[NicState], disks: Optional[List[DiskState]] = None,
+                 provider: Optional[str] = None, seed: Optional[str] = None,
+                 extra: Optional[Dict[str, Any]] = None) -> None:
+        self.libvirt_name = libvirt_name  # None for a vm-provider ssh machine
+        self.ip, self.management_net, self.nics = ip, management_net, nics
+        self.disks: List[DiskState] = [] if disks is None else disks
+        self.provider = provider  # "ssh": an existing machine lago neither starts nor stops
+        self.seed = seed  # its cloud-init seed ISO
+        self.extra = {} if extra is None else extra
 
     @property
     def external(self) -> bool:
@@ -127,21 +146,26 @@ class VmState(_Record):
                 "disks": [DiskState.from_dict(d) for d in known.get("disks", [])]}
 
 
-@dataclass
 class State(_Record):
+    FIELDS = ("version", "uuid", "env_file", "domain_type", "ssh_key", "nets", "vms",
+              "snapshots")
     OMITTED_IF_NONE = ("snapshots",)
 
-    version: int
-    uuid: str
-    env_file: str
-    domain_type: str
-    ssh_key: Optional[str]  # the --ssh-key the env was made with
-    nets: Dict[str, NetState]
-    vms: Dict[str, VmState]
-    # Snapshots in snapshots.py's schema; None until the first one is taken.
-    snapshots: Optional[Dict[str, Dict[str, Any]]] = None
-    has_ssh_key: bool = field(default=True, compare=False)  # False: an older prefix's state
-    extra: Dict[str, Any] = field(default_factory=dict)
+    def __init__(self, version: int, uuid: str, env_file: str, domain_type: str,
+                 ssh_key: Optional[str], nets: Dict[str, NetState], vms: Dict[str, VmState],
+                 snapshots: Optional[Dict[str, Dict[str, Any]]] = None,
+                 has_ssh_key: bool = True, extra: Optional[Dict[str, Any]] = None) -> None:
+        self.version, self.uuid, self.env_file = version, uuid, env_file
+        self.domain_type = domain_type
+        self.ssh_key = ssh_key  # the --ssh-key the env was made with
+        self.nets, self.vms = nets, vms
+        # Snapshots in snapshots.py's schema; None until the first one is taken.
+        self.snapshots = snapshots
+        self.has_ssh_key = has_ssh_key  # False: an older prefix's state (not compared)
+        self.extra = {} if extra is None else extra
+
+    def replace(self, **changes: Any) -> "State":
+        return super().replace(**{"has_ssh_key": self.has_ssh_key, **changes})
 
     def to_dict(self) -> Dict[str, Any]:
         out = super().to_dict()

@@ -9,7 +9,6 @@ guest only as a crypt hash inside that file, never on a command line or in a log
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tempfile
@@ -18,8 +17,9 @@ from typing import List, Sequence, Tuple
 
 from . import config, guestfs, host, openssl, qemu_img
 from .errors import UsageError
+from .log import logger
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$")
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,222}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")

@@ -9,7 +9,6 @@ they all exist, since one link can resolve through another.
 """
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 import shutil
@@ -19,8 +18,9 @@ import tempfile
 from typing import Any, Callable, Dict, List, Optional
 
 from .errors import ExternalError, UsageError
+from .log import logger
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 # Permission bits a guest may set on the host: not S_ISUID, S_ISGID or S_ISVTX.
 MODE_BITS = 0o777
 

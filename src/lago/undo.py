@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import signal
 import threading
 from typing import Callable, Iterator, List, Tuple
 
-LOG = logging.getLogger("lago")
+from .log import logger
+
+LOG = logger("lago")
 
 
 class Undo:

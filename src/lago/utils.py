@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections
 import functools
 import json
-import logging
 import os
 import queue
 import sys
@@ -20,11 +19,12 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Option
 
 from . import runner
 from .errors import UsageError
+from .log import logger
 
 if TYPE_CHECKING:
     from .ssh import Target
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 PIPE = -1  # subprocess.PIPE's value: upstream's out_pipe/err_pipe default
 _CommandStatus = collections.namedtuple("CommandStatus", ("code", "out", "err"))

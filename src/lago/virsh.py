@@ -4,13 +4,13 @@ XML goes to virsh on stdin (``/dev/stdin``) so nothing secret or stale is left i
 """
 from __future__ import annotations
 
-import logging
 import re
 import time
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from . import runner
 from .errors import ExternalError
+from .log import logger
 
 if TYPE_CHECKING:
     import ipaddress
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # ipaddress and ElementTree are imported by the two parsers that need them: `status`, which
 # lists domains and networks, starts without either.
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 _NO_CONNECTION = "failed to connect to the hypervisor"
 # libvirt's "not found" errors: expected while cleaning up objects that may not exist.

@@ -10,7 +10,6 @@ line: ``vm.ssh(["ls", "/tmp/*.log", "|", "wc", "-l"])`` is a pipeline.
 """
 from __future__ import annotations
 
-import logging
 import sys
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
@@ -18,13 +17,14 @@ from . import virsh
 from .guest import Guest
 from .errors import NotFound, UsageError
 from .fsutil import write_json
+from .log import logger
 from .utils import CommandStatus, SSHChannel, drain_ssh_channel, interactive_ssh_channel
 
 if TYPE_CHECKING:
     from .prefix import Prefix
     from .virt import VirtEnv
 
-LOG = logging.getLogger("lago")
+LOG = logger("lago")
 
 
 def _ip_to_mac(ip: str) -> str:
@@ -279,13 +279,11 @@ class VM(Guest):
         """Wait until the running VM answers ssh with the env's key (and its ``wait_for``
         command, if the env file gives one, succeeds); the seconds waited. lago.Timeout
         after ``timeout`` s (default: the boot_timeout setting)."""
-        import dataclasses
-
         from . import readiness
         self.require_running()
         p = self._prefix()
         if timeout is not None:
-            p.cfg = dataclasses.replace(p.cfg, boot_timeout=float(timeout))
+            p.cfg = p.cfg._replace(boot_timeout=float(timeout))
         return float(readiness.wait_ready(p, [self.name()])[self.name()])
 
     def copy_to(self, local_path: str, remote_path: str) -> None:

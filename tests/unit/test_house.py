@@ -316,3 +316,18 @@ def test_verbs_on_an_env_go_through_the_object_model():
         bad += [f"{os.path.basename(path)} imports {m}"
                 for m in sorted(set(_imports_of_the_package(path, tree)) - allowed)]
     assert bad == []
+
+
+def test_loggers_come_from_log_py():
+    """A module's logger is log.logger(name): it imports logging only for a record that is
+    shown (a module-level logging.getLogger would import it in every verb that loads it)."""
+    bad = []
+    for path, tree in sources():
+        if os.path.basename(path) == "log.py":
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                    isinstance(node.value.func, ast.Attribute) and \
+                    node.value.func.attr == "getLogger":
+                bad.append(os.path.relpath(path, SRC))
+    assert bad == []

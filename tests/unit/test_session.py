@@ -2,6 +2,7 @@
 /proc (the lab test restarts a VM under it), and a VM by name or suffix."""
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -98,3 +99,49 @@ def test_a_vm_by_name_or_unique_suffix():
         session.resolve_vm(st, "p", "-1")
     with pytest.raises(NotFound, match="no VM 'x'"):
         session.resolve_vm(st, "p", "x")
+
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src")
+
+
+def _ssh_run(tmp_path, *options):
+    """`lago.pyz [options] ssh vm1 -- true` in a fresh interpreter, up to the exec of ssh (an
+    existing machine as VM: no libvirt asked): (exit, stdout, stderr). The stand-in for exec
+    prints ssh's argv and which of the costly modules the run imported."""
+    import json
+    prefix = tmp_path / ".lago" / "p"
+    prefix.mkdir(parents=True)
+    (tmp_path / ".lago" / "current").symlink_to("p")
+    nic = {"net": "lan", "ip": "192.168.1.3", "mac": "52:54:00:00:00:02", "dev": "eth0"}
+    (prefix / "state.json").write_text(json.dumps(
+        {"version": 1, "uuid": "u", "env_file": "e", "domain_type": "qemu", "ssh_key": None,
+         "nets": {}, "vms": {"vm1": {"libvirt_name": None, "ip": "192.168.1.3",
+                                     "management_net": "lan", "provider": "ssh",
+                                     "nics": [nic]}}}))
+    (prefix / "env.json").write_text('{"domains": {"vm1": {"ssh_user": "admin"}}}')
+    argv = ["-w", str(tmp_path / ".lago"), *options, "ssh", "vm1", "--", "true"]
+    code = ("import os, sys\n"
+            "def execvp(path, argv):\n"
+            "    print(argv[-2:], sorted(m for m in ('logging', 'dataclasses', 'subprocess')\n"
+            "                            if m in sys.modules))\n"
+            "    sys.stdout.flush()\n"
+            "    os._exit(0)\n"
+            "os.execvp = execvp\n"
+            "from lago.cli import main\n"
+            f"sys.exit(main({argv!r}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=SRC))
+    return out.returncode, out.stdout.strip(), out.stderr
+
+
+def test_ssh_to_a_vm_imports_no_logging_and_no_dataclasses(tmp_path):
+    """`ssh VM -- CMD` in a loop pays for Python's start and ssh: logging is imported only for
+    a record something shows (here none), dataclasses not at all."""
+    assert _ssh_run(tmp_path) == (0, "['admin@192.168.1.3', 'true'] []", "")
+
+
+def test_ssh_verbose_still_logs_the_command_it_runs(tmp_path):
+    code, out, err = _ssh_run(tmp_path, "-v")
+    assert (code, out) == (0, "['admin@192.168.1.3', 'true'] ['logging']")
+    assert err.startswith("exec: ssh -F /dev/null ") and err.rstrip().endswith(
+        "-- admin@192.168.1.3 true")

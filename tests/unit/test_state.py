@@ -1,4 +1,4 @@
-"""state.json as dataclasses: what is read and written back is the same file, byte for byte.
+"""state.json as typed classes: what is read and written back is the same file, byte for byte.
 
 golden/state-saved.json is a state.json as `init` wrote it before the dataclasses (lago.pyz
 of 56ec885, 10 tiny VMs, in the lab);
@@ -77,3 +77,18 @@ def test_a_new_state_records_the_ssh_key_even_when_there_is_none():
     assert "seed" not in out["vms"]["ext"] and "snapshots" not in out
     assert st.libvirt_vms() == {} and st.vms["ext"].external
     assert addressing.dns_hosts(Env(path="env.yaml", domains={}, nets={}), st.vms) == {}
+
+
+def test_a_records_copy_changes_what_is_asked_and_keeps_the_rest():
+    with open(os.path.join(GOLDEN, "state-older.json"), encoding="utf-8") as fh:
+        st = state.State.from_dict(json.load(fh))
+    vm = st.vms["vm0"]
+    moved = vm.replace(ip="192.168.1.9")
+    assert (moved.ip, vm.ip != "192.168.1.9") == ("192.168.1.9", True)
+    assert moved.replace(ip=vm.ip) == vm and moved != vm
+    copy = st.replace(vms={"vm0": moved})
+    assert not copy.has_ssh_key and copy.to_dict()["vms"]["vm0"]["ip"] == "192.168.1.9"
+    assert copy.nets is st.nets  # shallow, as dataclasses.replace
+    # Equal records are equal whatever their has_ssh_key; another kind never is.
+    assert state.State.from_dict(st.to_dict()) == st.replace(has_ssh_key=True)
+    assert vm.nics[0] != vm and "VmState(libvirt_name=" in repr(vm)

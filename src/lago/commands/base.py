@@ -4,8 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 
 from ..config import Config
 from ..paths import WorkdirPaths
@@ -40,14 +39,15 @@ def env_creation_arguments(p: argparse.ArgumentParser, lago_init: bool = False) 
                         "they are, like 'provision: none'")
 
 
-@dataclass
 class Context:
-    cfg: Config
-    origin: Dict[str, str]
-    workdir: WorkdirPaths
-    prefix: str
-    json: bool
-    out_format: str = "default"  # Lago's --out-format: default, json, yaml or flat
+    """A run's settings and output (a plain class: every verb makes one, and importing
+    dataclasses costs more than a short verb's work)."""
+
+    def __init__(self, cfg: Config, origin: Dict[str, str], workdir: WorkdirPaths, prefix: str,
+                 json: bool, out_format: str = "default") -> None:
+        self.cfg, self.origin, self.workdir, self.prefix = cfg, origin, workdir, prefix
+        self.json = json
+        self.out_format = out_format  # Lago's --out-format: default, json, yaml or flat
 
     def out(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")
@@ -79,8 +79,7 @@ class Context:
         return 0
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One verb: its name, argument set-up and the function that runs it (its help line is
     in cli.TABLE, which the top-level help reads without importing the verb's module)."""
 

@@ -3,7 +3,6 @@ the per-VM phase times. init ENVFILE: the env made, nothing started."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from typing import Dict, List
 
 from .. import events, workdir
@@ -60,7 +59,7 @@ def run_init(ctx: Context, args: argparse.Namespace) -> int:
     cfg = ctx.cfg
     for key in ("template_repo", "template_store"):
         if getattr(args, key):
-            cfg = dataclasses.replace(cfg, **{key: getattr(args, key)})
+            cfg = cfg._replace(**{key: getattr(args, key)})
     wd = workdir.find(args.workdir_arg) if args.workdir_arg else ctx.workdir
     name = Prefix.create(cfg, wd, ctx.prefix, args.envfile, ssh_key=args.ssh_key,
                          skip_bootstrap=args.skip_bootstrap, skip_build=args.skip_build)
