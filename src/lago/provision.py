@@ -86,10 +86,13 @@ def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
                                    for vm in shared], guestfs.environment(domain_type), tmp)
         try:
             # The appliance boots (most of a sysprep under TCG, on one core) while the kits
-            # are made beside it: their host keys take up to seconds apiece (RSA).
+            # are made beside it, on the other cores: their RSA host keys take about a
+            # second of CPU apiece, and all at once they would slow the boot down.
+            workers = max(1, (os.cpu_count() or 2) - 1) if shared else None
             with parallel.alongside(lambda: _start(app) if shared else None):
                 kits = parallel.each(vms, lambda vm: _kit(paths, env, uuid, planned, vm,
-                                                          disks[vm][0], os.path.join(tmp, vm)))
+                                                          disks[vm][0], os.path.join(tmp, vm)),
+                                     workers)
             done = _in_one_appliance(app, [kits[vm] for vm in shared]) if shared else []
         finally:
             app.stop()
