@@ -8,41 +8,46 @@ mounted by UUID or through inspection (which resolves /etc/fstab by UUID): a gue
 the file system on its own disk that holds /etc/fstab, and a guest whose fstab mounts anything
 else that provisioning writes to is left to virt-sysprep (see ``simple_fstab``).
 
-The scripts hold paths only; what is secret (the edited /etc/shadow) travels in private local
-files that guestfish uploads.
+A guest costs one read-write mount: the few files provisioning edits are read back as text
+(``read_script``), edited on the host, and written with the new files in one ``tar-in``
+(``configure_script``). The scripts hold paths only; what is secret (the edited /etc/shadow)
+travels in a private local tarball.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import signal
 import time
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from . import runner
 from .errors import ExternalError
 
 # One appliance for every disk; the boot is the same, each guest adds a few seconds.
 TIMEOUT = 900.0
-# File systems mounted one at a time by device. Not btrfs: the kernel tracks btrfs devices by
-# file system UUID, and clones share theirs.
-MOUNTABLE = ("ext2", "ext3", "ext4", "xfs")
 # Mount points a guest may have besides "/" (none of them is written to here).
 _OTHER_MOUNTS = ("none", "swap", "/boot", "/boot/efi", "/proc", "/sys", "/dev/pts", "/dev/shm",
                  "/tmp", "/run")
 _PID = re.compile(r"GUESTFISH_PID=(\d+)")
 
 # What virt-sysprep's default operations remove from a clone of a fresh template (host keys,
-# root's .ssh and /etc/machine-id are replaced by the customize step); each line may find
-# nothing to remove.
-CLEANUP = ("rm-rf /root/.ssh", "glob rm-rf /home/*/.ssh", "glob rm-f /etc/ssh/ssh_host_*",
-           "rm-f /root/.bash_history", "glob rm-f /home/*/.bash_history",
-           "glob rm-rf /var/lib/dhcp/*", "glob rm-rf /var/lib/dhclient/*",
-           "glob rm-rf /tmp/*", "glob rm-rf /var/tmp/*", "glob rm-rf /var/log/journal/*",
-           "glob rm-f /var/log/*.log", "glob rm-f /var/log/apt/*",
-           "rm-f /etc/udev/rules.d/70-persistent-net.rules", "rm-f /var/lib/dbus/machine-id",
-           "rm-f /etc/passwd-", "rm-f /etc/shadow-", "rm-f /etc/group-", "rm-f /etc/gshadow-")
+# root's .ssh and /etc/machine-id are replaced by the new files). Removing a file is a system
+# call in the appliance, so these go by glob whether or not anything matches; removing a tree
+# runs `rm -rf` there (~0.1 s under TCG, even for nothing), so the trees are removed only
+# where read_script found them.
+CLEANUP_FILES = ("/etc/ssh/ssh_host_*", "/root/.bash_history", "/home/*/.bash_history",
+                 "/var/log/*.log", "/var/log/apt/*",
+                 "/etc/udev/rules.d/70-persistent-net.rules", "/var/lib/dbus/machine-id",
+                 "/etc/passwd-", "/etc/shadow-", "/etc/group-", "/etc/gshadow-")
+CLEANUP_TREES = ("/root/.ssh", "/home/*/.ssh", "/var/lib/dhcp/*", "/var/lib/dhclient/*",
+                 "/tmp/*", "/var/tmp/*", "/var/log/journal/*")
+# A guest's root is mounted as ext4 (ext2/3/4), by device and with its type given, so the
+# kernel mounts nothing else from that disk: clones of one template share file system UUIDs,
+# and the kernel tracks btrfs devices by UUID. Other kinds of root go to virt-sysprep.
+_MOUNT = 'mount-vfs "{opts}" ext4 {dev} /'
 
 
 def quote(arg: str) -> str:
@@ -57,59 +62,121 @@ def listen_argv(disks: Sequence[Tuple[str, str]]) -> List[str]:
     return argv
 
 
-def roots_by_disk(devices: Sequence[str], filesystems: Mapping[str, str]) -> Dict[int, List[str]]:
-    """{disk index: the file systems on it that could be a root}; ``filesystems`` is
-    list-filesystems' {device: type}. A disk is /dev/sdX; its partitions /dev/sdXN."""
-    out: Dict[int, List[str]] = {i: [] for i in range(len(devices))}
-    for fs, kind in sorted(filesystems.items()):
-        for i, dev in enumerate(devices):
-            if kind in MOUNTABLE and (fs == dev or (fs.startswith(dev) and fs[len(dev):].isdigit())):
-                out[i].append(fs)
+def roots_by_disk(devices: Sequence[str], partitions: Sequence[str]) -> Dict[int, List[str]]:
+    """{disk index: where its root could be}: the disk's partitions, or the whole disk where
+    it has none. A disk is /dev/sdX; its partitions /dev/sdXN."""
+    out: Dict[int, List[str]] = {}
+    for i, dev in enumerate(devices):
+        parts = [p for p in partitions if p.startswith(dev) and p[len(dev):].isdigit()]
+        out[i] = sorted(parts, key=lambda p: int(p[len(dev):])) or [dev]
     return out
 
 
-def parse_filesystems(text: str) -> Dict[str, str]:
-    return {dev.strip(): kind.strip() for dev, _, kind in
-            (line.partition(":") for line in text.splitlines()) if kind}
+# A guest file read back as text (its /etc/fstab, /etc/shadow, /etc/hosts) is at most this
+# long; a longer one is not edited here (the guest goes to virt-sysprep).
+MAX_READ = 256 * 1024
+_LINES = MAX_READ  # head-n's line limit: no file of MAX_READ bytes has more lines
 
 
 def new_mark() -> str:
-    """A marker line for one probe's output that no guest can put in its files: the probe
-    prints each guest's /etc/fstab between markers, and a guessable one in a guest's fstab
-    would let it pose as another disk's root (and receive that VM's keys)."""
+    """A marker for one script's output that no guest can put in its files: the scripts print
+    guests' files between marker lines, and a guessable one in a guest's file would let it
+    pose as another section (another disk's root, another file)."""
     return "@@lago-" + secrets.token_hex(16)
 
 
-def probe_script(candidates: Mapping[int, Sequence[str]], local: str,
-                 names: Sequence[str], mark: str) -> str:
-    """Each candidate mounted read-only in turn: its /etc/fstab printed after a ``mark``
-    line, ``names`` (guest paths) downloaded to ``local/<disk>-<n>-<basename>``."""
-    lines = []
-    for i, fss in sorted(candidates.items()):
-        for n, fs in enumerate(fss):
-            lines += [f"echo {mark} {i} {fs}", f"-mount-ro {quote(fs)} /", "-cat /etc/fstab"]
-            lines += [f"-download {quote(g)} {quote(probe_file(local, i, n, g))}" for g in names]
-            lines.append("-umount-all")
+def sections(text: str, mark: str) -> Dict[str, List[str]]:
+    """{key: its lines} of a script's output, each section opened by an ``echo MARK key``."""
+    out: Dict[str, List[str]] = {}
+    current: Optional[List[str]] = None
+    for line in text.splitlines():
+        if line.startswith(mark + " "):
+            current = out.setdefault(line[len(mark) + 1:], [])
+        elif current is not None:
+            current.append(line)
+    return out
+
+
+def listing_script(mark: str) -> str:
+    return f"echo {mark} devices\nlist-devices\necho {mark} partitions\nlist-partitions\n"
+
+
+def fstab_script(filesystems: Sequence[str], mark: str) -> str:
+    """Each candidate mounted read-only in turn, its /etc/fstab printed (for the disks with
+    more than one candidate root)."""
+    return "".join(f"echo {mark} {fs}\n-{_MOUNT.format(opts='ro', dev=quote(fs))}\n"
+                   f"-head-n {_LINES} /etc/fstab\n-umount-all\n" for fs in filesystems)
+
+
+def read_script(root: str, texts: Sequence[str], owners: Sequence[str],
+                present: Sequence[str], mark: str) -> str:
+    """``root`` mounted read-write (it stays mounted for configure_script); for each guest
+    path of ``texts`` whether it is a regular file, its size and its lines; the owner and mode
+    of ``owners``; whether each of ``present`` is a regular file; what CLEANUP_TREES match."""
+    lines = ["-" + _MOUNT.format(opts="", dev=quote(root))]
+    for g in texts:
+        lines += [f"echo {mark} file {g}", f"-is-file {quote(g)}", f"echo {mark} size {g}",
+                  f"-filesize {quote(g)}", f"echo {mark} text {g}", f"-head-n {_LINES} {quote(g)}"]
+    for g in owners:
+        lines += [f"echo {mark} stat {g}", f"-lstatns {quote(g)}"]
+    for g in present:
+        lines += [f"echo {mark} file {g}", f"-is-file {quote(g)}"]
+    for pattern in CLEANUP_TREES:
+        lines += [f"echo {mark} glob {pattern}", f"-glob-expand {quote(pattern)}"]
     return "\n".join(lines) + "\n"
 
 
-def probe_file(local: str, disk: int, n: int, guest: str) -> str:
-    return os.path.join(local, f"{disk}-{n}-{os.path.basename(guest)}")
+class Found(NamedTuple):
+    """What read_script found in a guest."""
+
+    files: Dict[str, Optional[str]]  # each regular file: its text, or None (not read whole)
+    owners: Dict[str, Tuple[int, int, int]]  # (uid, gid, permission bits)
+    trees: List[str]  # what CLEANUP_TREES match
 
 
-def parse_probe(text: str, mark: str) -> Dict[int, List[Tuple[str, str]]]:
-    """{disk index: [(file system, its /etc/fstab or '')]} from probe_script's output."""
-    out: Dict[int, List[Tuple[str, str]]] = {}
-    seen: List[Tuple[int, str, List[str]]] = []
-    for line in text.splitlines():
-        if line.startswith(mark + " "):
-            _, disk, fs = line.split(" ", 2)
-            seen.append((int(disk), fs, []))
-        elif seen:
-            seen[-1][2].append(line)
-    for disk, fs, lines in seen:
-        out.setdefault(disk, []).append((fs, "".join(f"{line}\n" for line in lines)))
-    return out
+def parse_read(text: str, mark: str) -> Found:
+    sec = sections(text, mark)
+    files: Dict[str, Optional[str]] = {}
+    owners = {}
+    trees = []
+    for key, lines in sec.items():
+        kind, _, path = key.partition(" ")
+        if kind == "file" and lines == ["true"]:
+            files[path] = _whole(sec, path)
+        elif kind == "stat":
+            fields = dict(line.split(": ", 1) for line in lines if ": " in line)
+            if all(fields.get(f, "").isdigit() for f in ("st_uid", "st_gid", "st_mode")):
+                owners[path] = (int(fields["st_uid"]), int(fields["st_gid"]),
+                                int(fields["st_mode"]) & 0o7777)
+        elif kind == "glob" and path in CLEANUP_TREES:
+            trees += [m for m in (_match(path, line) for line in lines) if m]
+    return Found(files, owners, trees)
+
+
+def _whole(sec: Mapping[str, List[str]], path: str) -> Optional[str]:
+    """The file's text where its lines add up to its size (one byte more where the last line
+    had no newline) and it is at most MAX_READ long; None otherwise (a NUL byte, too long)."""
+    body = "".join(f"{line}\n" for line in sec.get(f"text {path}", []))
+    size = (sec.get(f"size {path}") or [""])[0]
+    raw = len(body.encode("utf-8", "surrogateescape"))
+    if size.isdigit() and int(size) <= MAX_READ and raw in (int(size), int(size) + 1):
+        return body
+    return None
+
+
+def _match(pattern: str, line: str) -> Optional[str]:
+    """``line`` of glob-expand's output as a path to remove, if it is one match of
+    ``pattern``: each "*" one name (not "." or ".."), no other directory. A file name with a
+    newline in it splits into lines that are not (or that name a sibling in the same
+    directory, which the same pattern removes anyway)."""
+    path = line[:-1] if line.endswith("/") else line
+    want, got = pattern.split("/"), path.split("/")
+    if len(want) != len(got):
+        return None
+    for w, g in zip(want, got):
+        if w != g and not (w == "*" and g not in ("", ".", "..")):
+            return None
+    return path
 
 
 def simple_fstab(text: str) -> bool:
@@ -126,15 +193,13 @@ def simple_fstab(text: str) -> bool:
     return True
 
 
-def configure_script(root: str, tarball: str, uploads: Sequence[Tuple[str, str]]) -> str:
-    """One guest: its root mounted, the clean-up, the files of ``tarball`` unpacked over "/"
-    (owners and modes as the archive has them), ``uploads`` [(local, guest)] written into
-    existing files (which keep their owner and mode), unmounted."""
-    lines = [f"mount {quote(root)} /"]
-    lines += [f"-{op}" for op in CLEANUP]
-    lines.append(f"tar-in {quote(tarball)} /")
-    lines += [f"upload {quote(local)} {quote(guest)}" for local, guest in uploads]
-    lines.append("umount-all")
+def configure_script(tarball: str, trees: Sequence[str]) -> str:
+    """One guest, its root mounted by read_script: the clean-up (``trees``: what read_script
+    found of CLEANUP_TREES), the files of ``tarball`` unpacked over "/" (owners and modes as
+    the archive has them), unmounted."""
+    lines = [f"-glob rm-f {pattern}" for pattern in CLEANUP_FILES]
+    lines += [f"-rm-rf {quote(tree)}" for tree in trees]
+    lines += [f"tar-in {quote(tarball)} /", "umount-all"]
     return "\n".join(lines) + "\n"
 
 
@@ -149,6 +214,7 @@ class Appliance:
         self.env = dict(env)
         self.tmp = tmp  # a private directory for the server's output
         self.pid = 0
+        self.calls = 0
 
     def start(self) -> None:
         # The server keeps the stderr it was started with: files, not pipes, so that this
@@ -171,9 +237,23 @@ class Appliance:
             raise
 
     def script(self, text: str) -> str:
-        """Run guestfish commands (one a line) in the appliance; their output."""
-        return runner.run(["guestfish", f"--remote={self.pid}"], input=text, env=self.env,
-                          timeout=TIMEOUT).stdout
+        """Run guestfish commands (one a line) in the appliance; their output. The output
+        holds guests' files: read as bytes, undecodable ones kept (surrogateescape)."""
+        self.calls += 1
+        script = os.path.join(self.tmp, f"script-{self.calls}")
+        out = script + ".out"
+        with open(os.open(script, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
+                  encoding="utf-8") as fh:
+            fh.write(text)
+        try:
+            runner.run_files(["guestfish", f"--remote={self.pid}"], stdin_path=script,
+                             stdout_path=out, env=self.env, timeout=TIMEOUT)
+            with open(out, encoding="utf-8", errors="surrogateescape") as fh:
+                return fh.read()
+        finally:
+            for path in (script, out):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
 
     def stop(self) -> None:
         """Ask the server to exit, and wait until it has: its QEMU holds the disks until then."""

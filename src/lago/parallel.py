@@ -11,28 +11,31 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 CANCEL = threading.Event()
 
 
-def each(items: Sequence[str], fn: Callable[[str], Any]) -> Dict[str, Any]:
-    """Run fn for every item at once; raise the first failure (in the items' order) after all
-    have finished."""
-    results, errors = settle(items, fn)
+def each(items: Sequence[str], fn: Callable[[str], Any],
+         workers: Optional[int] = None) -> Dict[str, Any]:
+    """Run fn for every item at once (at most ``workers`` at a time, where given); raise the
+    first failure (in the items' order) after all have finished."""
+    results, errors = settle(items, fn, workers)
     if errors:
         raise next(iter(errors.values()))
     return results
 
 
-def settle(items: Sequence[str], fn: Callable[[str], Any]
+def settle(items: Sequence[str], fn: Callable[[str], Any], workers: Optional[int] = None
            ) -> Tuple[Dict[str, Any], Dict[str, BaseException]]:
-    """Run fn for every item at once; return (results, errors) by item, in the items' order."""
+    """Run fn for every item at once (at most ``workers`` at a time, where given); return
+    (results, errors) by item, in the items' order."""
     results: Dict[str, Any] = {}
     errors: Dict[str, BaseException] = {}
     if not items:
         return results, errors
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="vm")
+    size = min(len(items), workers or len(items))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="vm")
     try:
         futures = {item: pool.submit(fn, item) for item in items}
         for item, fut in futures.items():

@@ -85,11 +85,14 @@ def bootstrap(paths: PrefixPaths, env: model.Env, uuid: str, planned: State,
                                    for vm in shared], guestfs.environment(domain_type), tmp)
         try:
             # The appliance boots (most of a sysprep under TCG, on one core) while the kits
-            # are made beside it: their host keys take up to seconds apiece (RSA).
+            # are made beside it, on the other cores: their RSA host keys take about a
+            # second of CPU apiece, and all at once they would slow the boot down.
+            workers = max(1, (os.cpu_count() or 2) - 1) if shared else None
             with parallel.alongside(lambda: _start(app) if shared else None):
                 kits = parallel.each(vms, lambda vm: _kit(paths, env, uuid, planned, vm,
-                                                          disks[vm][0], os.path.join(tmp, vm)))
-            done = _in_one_appliance(app, [kits[vm] for vm in shared], tmp) if shared else []
+                                                          disks[vm][0], os.path.join(tmp, vm)),
+                                     workers)
+            done = _in_one_appliance(app, [kits[vm] for vm in shared]) if shared else []
         finally:
             app.stop()
         seconds = {vm: time.monotonic() - t0 for vm in done}
@@ -142,9 +145,12 @@ def _virt_sysprep(kit: Kit, domain_type: str) -> None:
     guestfs.sysprep([kit.disk], cmd_file, domain_type)
 
 
-# Guest files the shared appliance reads before it writes: the two it edits on the host, and
-# two it replaces only where the template has them.
-_READ = ("/etc/shadow", "/etc/hosts", "/etc/machine-id", "/var/lib/systemd/random-seed")
+# What the shared appliance reads from a guest before it writes: the files it edits on the
+# host (and /etc/fstab, to know the guest's root is all it writes to), the owner and mode
+# /etc/shadow keeps, and two files it replaces only where the template has them.
+_TEXTS = ("/etc/fstab", "/etc/shadow", "/etc/hosts")
+_OWNERS = ("/etc/shadow",)
+_PRESENT = ("/etc/machine-id", "/var/lib/systemd/random-seed")
 
 
 def _start(app: guestfish.Appliance) -> None:
@@ -152,74 +158,99 @@ def _start(app: guestfish.Appliance) -> None:
         app.start()
 
 
-def _in_one_appliance(app: guestfish.Appliance, kits: List[Kit], tmp: str) -> List[str]:
+def _roots(app: guestfish.Appliance, mark: str) -> Dict[int, str]:
+    """{disk index: its root}, for the disks with exactly one file system that mounts as
+    ext4 and holds an /etc/fstab (where a disk has one candidate, read_script finds out)."""
+    listing = guestfish.sections(app.script(guestfish.listing_script(mark)), mark)
+    cands = guestfish.roots_by_disk(listing.get("devices", []), listing.get("partitions", []))
+    several = [fs for fss in cands.values() if len(fss) > 1 for fs in fss]
+    fstabs = guestfish.sections(app.script(guestfish.fstab_script(several, mark)), mark) \
+        if several else {}
+    roots = {i: fss if len(fss) == 1 else [fs for fs in fss if fstabs.get(fs)]
+             for i, fss in cands.items()}
+    return {i: fss[0] for i, fss in roots.items() if len(fss) == 1}
+
+
+def _in_one_appliance(app: guestfish.Appliance, kits: List[Kit]) -> List[str]:
     """Configure the guests of ``kits`` (their disks in this order) in the started appliance;
     returns the VMs done (the others' disks did not suit it, and are left as they were)."""
-    probe = os.path.join(tmp, "probe")
-    os.mkdir(probe, 0o700)
     done = []
-    devices = app.script("list-devices\n").split()
-    cands = guestfish.roots_by_disk(devices, guestfish.parse_filesystems(
-        app.script("list-filesystems\n")))
     mark = guestfish.new_mark()
-    found = guestfish.parse_probe(
-        app.script(guestfish.probe_script(cands, probe, _READ, mark)), mark)
+    roots = _roots(app, mark)
     for i, kit in enumerate(kits):
-        roots = [(n, fs, fstab) for n, (fs, fstab) in enumerate(found.get(i, [])) if fstab]
-        have = {}
-        if len(roots) == 1:
-            have = {g: guestfish.probe_file(probe, i, roots[0][0], g) for g in _READ}
-            have = {g: f for g, f in have.items() if os.path.isfile(f)}
-        if len(roots) != 1 or not guestfish.simple_fstab(roots[0][2]) or \
-                (kit.root_hash and "/etc/shadow" not in have):
+        found = guestfish.Found({}, {}, []) if i not in roots else guestfish.parse_read(
+            app.script(guestfish.read_script(roots[i], _TEXTS, _OWNERS, _PRESENT, mark)), mark)
+        if not _suits(kit, found):
+            if i in roots:
+                app.script("umount-all\n")
             LOG.info("%s: its disk does not suit the shared appliance; virt-sysprep "
                      "configures it", kit.vm)
             continue
         with step("Sysprep %s", kit.vm, vm=kit.vm, phase="provision"):
-            tarball, uploads = _payload(kit, have)
-            app.script(guestfish.configure_script(roots[0][1], tarball, uploads))
+            app.script(guestfish.configure_script(_payload(kit, found), found.trees))
         done.append(kit.vm)
     return done
 
 
-def _payload(kit: Kit, have: Dict[str, str]) -> Tuple[str, List[Tuple[str, str]]]:
-    """The guest's new files as a private tarball (root-owned, modes set), and the existing
-    files to overwrite in place [(local, guest)]: /etc/shadow with root's new hash."""
-    files: List[Tuple[str, bytes, int]] = [("etc/hostname", f"{kit.hostname}\n".encode(), 0o644)]
-    hosts = _read(have["/etc/hosts"]) if "/etc/hosts" in have else ""
-    files.append(("etc/hosts", guestfs.hosts_naming(hosts, kit.hostname).encode(), 0o644))
-    files.append(("root/.ssh/authorized_keys", _read(kit.pubkey_file).encode(), 0o600))
+def _suits(kit: Kit, found: guestfish.Found) -> bool:
+    """Whether the shared appliance can configure this guest from what read_script found:
+    its root's fstab mounts nothing else it writes to, and the files it edits were read."""
+    fstab = found.files.get("/etc/fstab")
+    if not fstab or not guestfish.simple_fstab(fstab):
+        return False
+    if "/etc/hosts" in found.files and found.files["/etc/hosts"] is None:
+        return False
+    return not kit.root_hash or (found.files.get("/etc/shadow") is not None
+                                 and "/etc/shadow" in found.owners)
+
+
+def _payload(kit: Kit, found: guestfish.Found) -> str:
+    """The guest's new files as a private tarball (numeric owners, modes set): among them
+    /etc/hosts and /etc/shadow as read and edited here, /etc/shadow with its own owner and
+    mode and root's new hash."""
+    root = (0, 0)
+    entries: List[Tuple[str, bytes, int, Tuple[int, int]]] = [
+        ("etc/hostname", f"{kit.hostname}\n".encode(), 0o644, root)]
+    files = found.files
+    hosts = files.get("/etc/hosts") or ""
+    named = guestfs.hosts_naming(hosts, kit.hostname)
+    entries.append(("etc/hosts", named.encode("utf-8", "surrogateescape"), 0o644, root))
+    entries.append(("root/.ssh/authorized_keys", _read(kit.pubkey_file).encode(), 0o600, root))
     for key in kit.host_keys:
         name = f"etc/ssh/{os.path.basename(key)}"
-        files += [(name, _read(key).encode(), 0o600),
-                  (f"{name}.pub", _read(key + ".pub").encode(), 0o644)]
-    files += [(guest.lstrip("/"), _read(local).encode(), int(mode, 8))
-              for local, guest, mode in kit.uploads]
-    files.append(("etc/cloud/cloud-init.disabled", b"", 0o644))
-    files.append(("etc/iscsi/initiatorname.iscsi", f"InitiatorName={kit.iqn}\n".encode(), 0o644))
-    if "/etc/machine-id" in have:  # empty: systemd makes a new one at the first boot
-        files.append(("etc/machine-id", b"", 0o444))
-    if "/var/lib/systemd/random-seed" in have:  # clones must not start from one seed
-        files.append(("var/lib/systemd/random-seed", os.urandom(512), 0o600))
+        entries += [(name, _read(key).encode(), 0o600, root),
+                    (f"{name}.pub", _read(key + ".pub").encode(), 0o644, root)]
+    entries += [(guest.lstrip("/"), _read(local).encode(), int(mode, 8), root)
+                for local, guest, mode in kit.uploads]
+    entries.append(("etc/cloud/cloud-init.disabled", b"", 0o644, root))
+    entries.append(("etc/iscsi/initiatorname.iscsi", f"InitiatorName={kit.iqn}\n".encode(),
+                    0o644, root))
+    if "/etc/machine-id" in files:  # empty: systemd makes a new one at the first boot
+        entries.append(("etc/machine-id", b"", 0o444, root))
+    if "/var/lib/systemd/random-seed" in files:  # clones must not start from one seed
+        entries.append(("var/lib/systemd/random-seed", os.urandom(512), 0o600, root))
+    if kit.root_hash:
+        uid, gid, mode = found.owners["/etc/shadow"]
+        shadow = guestfs.with_root_hash(files["/etc/shadow"] or "", kit.root_hash)
+        entries.append(("etc/shadow", shadow.encode("utf-8", "surrogateescape"), mode,
+                        (uid, gid)))
     tarball = os.path.join(kit.tmp, "files.tar")
     fd = os.open(tarball, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w") as tar:
-        tar.addfile(_entry("root/.ssh", 0o700, tarfile.DIRTYPE))
-        for name, data, mode in files:
-            tar.addfile(_entry(name, mode, tarfile.REGTYPE, len(data)), io.BytesIO(data))
-    uploads = []
-    if kit.root_hash:
-        local = os.path.join(kit.tmp, "shadow")
-        _write_private(local, guestfs.with_root_hash(_read(have["/etc/shadow"]), kit.root_hash))
-        uploads.append((local, "/etc/shadow"))
-    return tarball, uploads
+        tar.addfile(_entry("root/.ssh", 0o700, tarfile.DIRTYPE, root))
+        for name, data, mode, owner in entries:
+            tar.addfile(_entry(name, mode, tarfile.REGTYPE, owner, len(data)), io.BytesIO(data))
+    return tarball
 
 
-def _entry(name: str, mode: int, kind: bytes, size: int = 0) -> tarfile.TarInfo:
+def _entry(name: str, mode: int, kind: bytes, owner: Tuple[int, int],
+           size: int = 0) -> tarfile.TarInfo:
+    """An archive member owned by numeric ids (no user names: tar in the appliance would map
+    names through the appliance's own passwd, not the guest's)."""
     info = tarfile.TarInfo(name)
     info.type, info.mode, info.size = kind, mode, size
-    info.uid = info.gid = 0
-    info.uname = info.gname = "root"
+    info.uid, info.gid = owner
+    info.uname = info.gname = ""
     info.mtime = int(time.time())
     return info
 

@@ -124,6 +124,9 @@ def test_sysprep_gives_each_vm_its_hostname_key_password_and_addresses(lago, deb
         assert lago.run("ssh", vm, "--", "stat", "-c", "%a %U", "/root/.ssh",
                         "/root/.ssh/authorized_keys").stdout.split() == ["700", "root",
                                                                          "600", "root"]
+        # /etc/shadow, rewritten with root's hash, keeps the template's owner and mode.
+        assert lago.run("ssh", vm, "--", "stat", "-c", "%a %U %G", "/etc/shadow").stdout.split() \
+            == ["640", "root", "shadow"], vm
     # The clones got their own SSH host keys (the template's were replaced).
     assert sorted(status["vms"]) == list(vms)
     keys = {lago.run("ssh", vm, "--", "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout

@@ -167,6 +167,25 @@ def test_parallel_settle_collects_every_result_and_error():
         parallel.each(["a", "b"], fn)
 
 
+def test_parallel_each_runs_at_most_the_workers_given():
+    import threading
+    import time
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    def fn(x):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return x
+    assert parallel.each(list("abcd"), fn, workers=1) == {k: k for k in "abcd"}
+    assert peak[0] == 1
+    parallel.each(list("abcd"), fn)
+    assert peak[0] == 4
+
+
 def test_snapshots_are_rendered_in_status_and_list():
     data = {"prefix": "p", "path": "/x", "uuid": "u", "domain_type": "qemu", "nets": {},
             "vms": {}, "snapshots": [{"name": "s1", "created": "2026-01-01T00:00:00+00:00",

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from lago import guestfs, netconfig, provision
+from lago import guestfish, guestfs, netconfig, provision
 
 NIC0 = {"net": "lan", "ip": "192.168.201.2", "mac": "54:52:c0:a8:c9:02", "dev": "eth0"}
 NIC1 = {"net": "stor", "ip": "192.168.202.7", "mac": "54:52:c0:a8:ca:07", "dev": "eth1"}
@@ -111,55 +111,156 @@ def test_secret_files_are_created_private(tmp_path):
 
 # --- one appliance for several guests (guestfish.py) ---
 
-def test_roots_are_the_disks_own_file_systems_of_a_mountable_kind():
-    from lago import guestfish
-    fss = guestfish.parse_filesystems("/dev/sda: ext4\n/dev/sdb1: xfs\n/dev/sdb2: swap\n"
-                                      "/dev/sdc1: btrfs\n/dev/vg/root: ext4\n/dev/sdaa1: ext4\n")
-    assert guestfish.roots_by_disk(["/dev/sda", "/dev/sdb", "/dev/sdc"], fss) == {
-        0: ["/dev/sda"], 1: ["/dev/sdb1"], 2: []}  # btrfs and LVM are left to virt-sysprep
+def test_a_disk_s_root_candidates_are_its_partitions_or_the_whole_disk():
+    out = ("@@m devices\n/dev/sda\n/dev/sdb\n/dev/sdc\n@@m partitions\n/dev/sdb15\n/dev/sdb1\n"
+           "/dev/sdb2\n/dev/sdc1\n/dev/sdaa1\n")
+    listing = guestfish.sections(out, "@@m")
+    assert listing["devices"] == ["/dev/sda", "/dev/sdb", "/dev/sdc"]
+    assert guestfish.roots_by_disk(listing["devices"], listing["partitions"]) == {
+        0: ["/dev/sda"], 1: ["/dev/sdb1", "/dev/sdb2", "/dev/sdb15"], 2: ["/dev/sdc1"]}
 
 
-def test_the_probe_output_gives_each_candidate_its_fstab():
-    from lago import guestfish
-    script = guestfish.probe_script({0: ["/dev/sda"], 1: ["/dev/sdb1", "/dev/sdb2"]}, "/t",
-                                    ["/etc/shadow"], "@@m")
-    assert '-mount-ro "/dev/sdb2" /' in script and "echo @@m 1 /dev/sdb2" in script
-    assert '-download "/etc/shadow" "/t/1-1-shadow"' in script
-    out = ("@@m 0 /dev/sda\n/dev/vda / ext4 rw 0 1\n@@m 1 /dev/sdb1\n"
-           "@@m 1 /dev/sdb2\nUUID=x / xfs defaults 0 0\nUUID=y /var xfs defaults 0 0\n")
-    found = guestfish.parse_probe(out, "@@m")
-    assert found[0] == [("/dev/sda", "/dev/vda / ext4 rw 0 1\n")]
-    assert found[1][0] == ("/dev/sdb1", "")
-    assert not guestfish.simple_fstab(found[1][1][1])  # /var elsewhere: not written here
-    assert guestfish.simple_fstab(found[0][0][1])
+def read_output(mark, files, stats=None):
+    """What read_script prints for guest ``files`` {path: text, or None: absent}."""
+    out = []
+    for path, text in files.items():
+        out += [f"{mark} file {path}", "true" if text is not None else "false",
+                f"{mark} size {path}"]
+        if text is not None:
+            out += [str(len(text.encode("utf-8", "surrogateescape"))), f"{mark} text {path}"]
+            out += text.splitlines()
+        else:
+            out += [f"{mark} text {path}"]
+    for path, (uid, gid, mode) in (stats or {}).items():
+        out += [f"{mark} stat {path}", "st_dev: 2048", f"st_mode: {mode}", f"st_uid: {uid}",
+                f"st_gid: {gid}", "st_size: 621"]
+    return "\n".join(out) + "\n"
+
+
+def test_the_read_script_mounts_the_root_once_and_reads_back_each_file_whole():
+    script = guestfish.read_script("/dev/sdb1", ["/etc/fstab"], ["/etc/shadow"],
+                                   ["/etc/machine-id"], "@@m").splitlines()
+    # Mounted as ext4, by device: nothing else on the disk (a btrfs clone sharing its UUID
+    # with another VM's) can be what gets mounted.
+    assert script[0] == '-mount-vfs "" ext4 "/dev/sdb1" /' and "umount-all" not in script
+    assert '-head-n 262144 "/etc/fstab"' in script and '-lstatns "/etc/shadow"' in script
+    assert '-is-file "/etc/machine-id"' in script
+    text = read_output("@@m", {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n",
+                               "/etc/shadow": "root:*:1::::::\n", "/etc/hosts": None,
+                               "/etc/machine-id": ""}, {"/etc/shadow": (0, 42, 0o100640)})
+    found = guestfish.parse_read(text, "@@m")
+    assert found.files == {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n", "/etc/shadow": "root:*:1::::::\n",
+                     "/etc/machine-id": ""}
+    assert found.owners == {"/etc/shadow": (0, 42, 0o640)} and found.trees == []
+
+
+def test_a_file_not_read_back_exactly_is_not_edited():
+    """A file longer than MAX_READ, or whose lines do not add up to its size (a NUL byte),
+    is known to exist but has no text: the guest goes to virt-sysprep."""
+    big = "x" * 80 + "\n"
+    text = read_output("@@m", {"/etc/hosts": big * (guestfish.MAX_READ // 81 + 1)})
+    assert guestfish.parse_read(text, "@@m").files == {"/etc/hosts": None}
+    text = read_output("@@m", {"/etc/shadow": "root:*:1::::::\n"}).replace("\n15\n", "\n17\n")
+    assert guestfish.parse_read(text, "@@m").files == {"/etc/shadow": None}
+    # The last line without its newline still counts as read whole.
+    text = read_output("@@m", {"/etc/hosts": "127.0.0.1 localhost"})
+    assert guestfish.parse_read(text, "@@m").files == {"/etc/hosts": "127.0.0.1 localhost\n"}
+
+
+def test_a_guest_file_cannot_pose_as_another_section():
+    """The scripts print guests' files between marker lines: a guest that writes marker-like
+    lines into a file must not open another section (another disk's root, another file)."""
+    mark = guestfish.new_mark()
+    assert mark != guestfish.new_mark() and len(mark) > 30
+    hostile = "@@lago file /etc/shadow\n@@lago- text /etc/shadow\nroot:evil:1::::::\n"
+    found = guestfish.parse_read(read_output(mark, {"/etc/hosts": hostile}), mark)
+    assert found.files == {"/etc/hosts": hostile}
+    out = f"{mark} /dev/sda1\n@@lago /dev/sda2\nUUID=x / ext4 rw 0 1\n{mark} /dev/sda2\n"
+    assert guestfish.sections(out, mark) == {
+        "/dev/sda1": ["@@lago /dev/sda2", "UUID=x / ext4 rw 0 1"], "/dev/sda2": []}
+
+
+def test_the_fstab_script_mounts_each_candidate_read_only():
+    script = guestfish.fstab_script(["/dev/sdb1", "/dev/sdb2"], "@@m")
+    assert '-mount-vfs "ro" ext4 "/dev/sdb2" /' in script and "echo @@m /dev/sdb2" in script
+    assert script.count("-umount-all") == 2
+    assert not guestfish.simple_fstab("UUID=x / xfs defaults 0 0\nUUID=y /var xfs defaults 0 0\n")
+    assert guestfish.simple_fstab("/dev/vda / ext4 rw 0 1\n")
     assert guestfish.simple_fstab("# c\nUUID=a / ext4 x 0 1\nUUID=b none swap sw 0 0\n"
                                   "UUID=c /boot/efi vfat x 0 2\nproc /proc proc defaults 0 0\n")
 
 
-def test_a_guest_fstab_cannot_pose_as_another_disks_root():
-    """The probe prints each guest's /etc/fstab between marker lines: a guest that writes
-    marker-like lines into its fstab must not create an entry for another disk (it would be
-    configured with that VM's host keys and password hash)."""
-    from lago import guestfish
-    mark = guestfish.new_mark()
-    assert mark != guestfish.new_mark() and len(mark) > 30
-    hostile = "@@lago 1 /dev/sda\n@@lago- 1 /dev/sda\n/dev/vda / ext4 rw 0 1\n"
-    out = f"{mark} 0 /dev/sda\n{hostile}{mark} 1 /dev/sdb\n"
-    found = guestfish.parse_probe(out, mark)
-    assert found == {0: [("/dev/sda", hostile)], 1: [("/dev/sdb", "")]}
+def test_trees_are_removed_only_where_found_and_only_what_the_pattern_names():
+    """`rm -rf` costs a process in the appliance: read_script lists what the tree patterns
+    match, and only such paths are removed; a guest's file name with a newline in it, or a
+    "..", cannot turn a line of that list into another path."""
+    out = "\n".join(["@@m glob /tmp/*", "/tmp/a/", "/tmp/b", "/tmp/..", "/etc", "/tmp/c/d",
+                     "@@m glob /home/*/.ssh", "/home/u/.ssh/", "/home/../.ssh", "/home/u/.sshx",
+                     "@@m glob /root/.ssh", "/root/.ssh/", "@@m glob /etc/*", "/etc/shadow"])
+    assert guestfish.parse_read(out + "\n", "@@m").trees == [
+        "/tmp/a", "/tmp/b", "/home/u/.ssh", "/root/.ssh"]
+    script = guestfish.read_script("/dev/sda", [], [], [], "@@m")
+    assert '-glob-expand "/var/lib/dhcp/*"' in script
 
 
 def test_the_configure_script_holds_paths_only_and_quotes_them():
-    from lago import guestfish
-    text = guestfish.configure_script("/dev/sdb", '/p a/"x".tar', [("/p/shadow", "/etc/shadow")])
-    lines = text.splitlines()
-    assert lines[0] == 'mount "/dev/sdb" /' and lines[-1] == "umount-all"
-    assert 'tar-in "/p a/\\"x\\".tar" /' in lines
-    assert lines[-2] == 'upload "/p/shadow" "/etc/shadow"'
+    lines = guestfish.configure_script('/p a/"x".tar', ["/tmp/a b", '/tmp/q"']).splitlines()
+    assert lines[-1] == "umount-all" and lines[-2] == 'tar-in "/p a/\\"x\\".tar" /'
     assert "-glob rm-f /etc/ssh/ssh_host_*" in lines  # the template's host keys go
-    assert lines.index("-rm-rf /root/.ssh") < lines.index('tar-in "/p a/\\"x\\".tar" /')
+    assert lines.index('-rm-rf "/tmp/a b"') < lines.index('tar-in "/p a/\\"x\\".tar" /')
+    assert '-rm-rf "/tmp/q\\""' in lines
+    assert not [line for line in lines if line.startswith(("mount", "upload", "download"))]
+    assert len([line for line in lines if "rm-rf" in line]) == 2  # only what was found
 
 
+def make_kit(tmp_path, root_hash="$6$salt$hash/."):
+    pub = tmp_path / "id.pub"
+    pub.write_text("ssh-ed25519 AAAA lago\n")
+    key = tmp_path / "ssh_host_ed25519_key"
+    key.write_text("PRIVATE\n")
+    (tmp_path / "ssh_host_ed25519_key.pub").write_text("PUBLIC\n")
+    return provision.Kit(vm="deb0", hostname="deb0", tmp=str(tmp_path), disk=("d", "qcow2"),
+                         pubkey_file=str(pub), ssh_user="root", root_hash=root_hash,
+                         uploads=[], host_keys=[str(key)], selinux=False, iqn="iqn.x:deb0",
+                         build=[], family="debian")
+
+
+def test_the_payload_keeps_shadow_s_owner_and_mode_and_names_no_user(tmp_path):
+    import tarfile
+    kit = make_kit(tmp_path)
+    files = {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n", "/etc/shadow": "root:*:1::::::\n",
+             "/etc/hosts": "127.0.1.1 debian-template\n", "/etc/machine-id": None}
+    found = guestfish.Found(files, {"/etc/shadow": (0, 42, 0o640)}, [])
+    assert provision._suits(kit, found)
+    tarball = provision._payload(kit, found)
+    assert os.stat(tarball).st_mode & 0o777 == 0o600
+    with tarfile.open(tarball) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        shadow = members["etc/shadow"]
+        assert (shadow.uid, shadow.gid, shadow.mode) == (0, 42, 0o640)
+        assert tar.extractfile(shadow).read() == b"root:$6$salt$hash/.:1::::::\n"
+        assert tar.extractfile("etc/hosts").read() == b"127.0.1.1 deb0\n"
+        assert members["etc/machine-id"].size == 0
+        assert "var/lib/systemd/random-seed" not in members  # the template has none
+        assert members["root/.ssh"].mode == 0o700
+        assert members["etc/ssh/ssh_host_ed25519_key"].mode == 0o600
+    assert {(m.uname, m.gname) for m in members.values()} == {("", "")}
+
+
+def test_a_guest_whose_files_were_not_read_goes_to_virt_sysprep(tmp_path):
+    kit = make_kit(tmp_path)
+    fstab = {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n"}
+    owners = {"/etc/shadow": (0, 42, 0o640)}
+
+    def suits(files, owners, kit=kit):
+        return provision._suits(kit, guestfish.Found(files, owners, []))
+    assert not suits({}, {})  # no root found
+    assert not suits({**fstab, "/etc/shadow": "root:*:1::::::\n"}, {})
+    assert not suits({**fstab, "/etc/shadow": None}, owners)
+    assert not suits({**fstab, "/etc/shadow": "r\n", "/etc/hosts": None}, owners)
+    assert not suits({"/etc/fstab": "UUID=y /etc xfs defaults 0 0\n"}, {})
+    assert suits({**fstab, "/etc/shadow": "r\n"}, owners)
+    assert suits(fstab, {}, kit=make_kit(tmp_path, root_hash=None))  # no shadow needed
 def test_shadow_and_hosts_are_edited_on_the_host():
     shadow = "daemon:*:1::::::\nroot:*:19000:0:99999:7:::\nrooty:x:1::::::\n"
     assert guestfs.with_root_hash(shadow, "$6$s$h/.") == \
