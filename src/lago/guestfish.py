@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import signal
+import stat
 import time
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
@@ -62,20 +63,26 @@ def listen_argv(disks: Sequence[Tuple[str, str]]) -> List[str]:
     return argv
 
 
-def roots_by_disk(devices: Sequence[str], partitions: Sequence[str]) -> Dict[int, List[str]]:
-    """{disk index: where its root could be}: the disk's partitions, or the whole disk where
-    it has none. A disk is /dev/sdX; its partitions /dev/sdXN."""
-    out: Dict[int, List[str]] = {}
-    for i, dev in enumerate(devices):
-        parts = [p for p in partitions if p.startswith(dev) and p[len(dev):].isdigit()]
-        out[i] = sorted(parts, key=lambda p: int(p[len(dev):])) or [dev]
-    return out
+def device(index: int) -> str:
+    """The appliance's name for the ``index``-th disk added: libguestfs calls them /dev/sda,
+    /dev/sdb, ... /dev/sdz, /dev/sdaa, ... in the order they were added, whatever the bus."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("a") + rest) + name
+    return "/dev/sd" + name
 
 
-# A guest file read back as text (its /etc/fstab, /etc/shadow, /etc/hosts) is at most this
-# long; a longer one is not edited here (the guest goes to virt-sysprep).
+def partitions_of(dev: str, partitions: Sequence[str]) -> List[str]:
+    """The partitions of disk ``dev`` among list-partitions' output (/dev/sdXN), in order."""
+    parts = [p for p in partitions if p.startswith(dev) and p[len(dev):].isdigit()]
+    return sorted(parts, key=lambda p: int(p[len(dev):]))
+
+
+# A guest file read back (its /etc/fstab, /etc/shadow, /etc/hosts) is at most this long; a
+# longer one is not edited here (the guest goes to virt-sysprep).
 MAX_READ = 256 * 1024
-_LINES = MAX_READ  # head-n's line limit: no file of MAX_READ bytes has more lines
 
 
 def new_mark() -> str:
@@ -86,10 +93,15 @@ def new_mark() -> str:
 
 
 def sections(text: str, mark: str) -> Dict[str, List[str]]:
-    """{key: its lines} of a script's output, each section opened by an ``echo MARK key``."""
+    """{key: its lines} of a script's output, each section opened by an ``echo MARK key``.
+    Lines end at newlines only, so a section's lines joined by newlines give back exactly
+    what was printed (a file read by pread_lines)."""
     out: Dict[str, List[str]] = {}
     current: Optional[List[str]] = None
-    for line in text.splitlines():
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the output
+    for line in lines:
         if line.startswith(mark + " "):
             current = out.setdefault(line[len(mark) + 1:], [])
         elif current is not None:
@@ -97,30 +109,29 @@ def sections(text: str, mark: str) -> Dict[str, List[str]]:
     return out
 
 
-def listing_script(mark: str) -> str:
-    return f"echo {mark} devices\nlist-devices\necho {mark} partitions\nlist-partitions\n"
+def partitions_script(mark: str) -> str:
+    # list-partitions waits for udev (~0.5 s under TCG): asked only for a disk whose whole
+    # device is not a root.
+    return f"echo {mark} partitions\nlist-partitions\n"
 
 
 def fstab_script(filesystems: Sequence[str], mark: str) -> str:
-    """Each candidate mounted read-only in turn, its /etc/fstab printed (for the disks with
-    more than one candidate root)."""
+    """Each candidate mounted read-only in turn: whether it holds an /etc/fstab (for the
+    disks whose whole device is not a root)."""
     return "".join(f"echo {mark} {fs}\n-{_MOUNT.format(opts='ro', dev=quote(fs))}\n"
-                   f"-head-n {_LINES} /etc/fstab\n-umount-all\n" for fs in filesystems)
+                   f"-is-file /etc/fstab\n-umount-all\n" for fs in filesystems)
 
 
-def read_script(root: str, texts: Sequence[str], owners: Sequence[str],
-                present: Sequence[str], mark: str) -> str:
-    """``root`` mounted read-write (it stays mounted for configure_script); for each guest
-    path of ``texts`` whether it is a regular file, its size and its lines; the owner and mode
-    of ``owners``; whether each of ``present`` is a regular file; what CLEANUP_TREES match."""
+def read_script(root: str, texts: Sequence[str], present: Sequence[str], mark: str) -> str:
+    """``root`` mounted read-write (it stays mounted for configure_script); each guest path of
+    ``texts`` and ``present``: its kind, owner, mode and size (lstatns, which follows no
+    link); the bytes of each of ``texts`` (pread, up to MAX_READ, then a newline of ours);
+    what CLEANUP_TREES match. Daemon calls that wait for no process: cheap under TCG."""
     lines = ["-" + _MOUNT.format(opts="", dev=quote(root))]
-    for g in texts:
-        lines += [f"echo {mark} file {g}", f"-is-file {quote(g)}", f"echo {mark} size {g}",
-                  f"-filesize {quote(g)}", f"echo {mark} text {g}", f"-head-n {_LINES} {quote(g)}"]
-    for g in owners:
+    for g in list(texts) + list(present):
         lines += [f"echo {mark} stat {g}", f"-lstatns {quote(g)}"]
-    for g in present:
-        lines += [f"echo {mark} file {g}", f"-is-file {quote(g)}"]
+    for g in texts:
+        lines += [f"echo {mark} text {g}", f"-pread {quote(g)} {MAX_READ} 0", 'echo ""']
     for pattern in CLEANUP_TREES:
         lines += [f"echo {mark} glob {pattern}", f"-glob-expand {quote(pattern)}"]
     return "\n".join(lines) + "\n"
@@ -141,27 +152,29 @@ def parse_read(text: str, mark: str) -> Found:
     trees = []
     for key, lines in sec.items():
         kind, _, path = key.partition(" ")
-        if kind == "file" and lines == ["true"]:
-            files[path] = _whole(sec, path)
-        elif kind == "stat":
-            fields = dict(line.split(": ", 1) for line in lines if ": " in line)
-            if all(fields.get(f, "").isdigit() for f in ("st_uid", "st_gid", "st_mode")):
-                owners[path] = (int(fields["st_uid"]), int(fields["st_gid"]),
-                                int(fields["st_mode"]) & 0o7777)
+        if kind == "stat":
+            st = dict(line.split(": ", 1) for line in lines if ": " in line)
+            if not all(st.get(f, "").isdigit() for f in ("st_uid", "st_gid", "st_mode", "st_size")):
+                continue
+            mode = int(st["st_mode"])
+            if stat.S_ISREG(mode):
+                owners[path] = (int(st["st_uid"]), int(st["st_gid"]), mode & 0o7777)
+                files[path] = _whole(sec.get(f"text {path}"), int(st["st_size"]))
         elif kind == "glob" and path in CLEANUP_TREES:
             trees += [m for m in (_match(path, line) for line in lines) if m]
     return Found(files, owners, trees)
 
 
-def _whole(sec: Mapping[str, List[str]], path: str) -> Optional[str]:
-    """The file's text where its lines add up to its size (one byte more where the last line
-    had no newline) and it is at most MAX_READ long; None otherwise (a NUL byte, too long)."""
-    body = "".join(f"{line}\n" for line in sec.get(f"text {path}", []))
-    size = (sec.get(f"size {path}") or [""])[0]
-    raw = len(body.encode("utf-8", "surrogateescape"))
-    if size.isdigit() and int(size) <= MAX_READ and raw in (int(size), int(size) + 1):
-        return body
-    return None
+def _whole(lines: Optional[List[str]], size: int) -> Optional[str]:
+    """A file's text from its pread section, where it came back whole: exactly ``size``
+    bytes, at most MAX_READ; None otherwise (not read, too long, changed)."""
+    if lines is None or size > MAX_READ:
+        return None
+    # The newline echoed after the bytes ended the last line: joined, they are the file.
+    body = "\n".join(lines)
+    if len(body.encode("utf-8", "surrogateescape")) != size:
+        return None
+    return body
 
 
 def _match(pattern: str, line: str) -> Optional[str]:

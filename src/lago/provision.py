@@ -146,10 +146,9 @@ def _virt_sysprep(kit: Kit, domain_type: str) -> None:
 
 
 # What the shared appliance reads from a guest before it writes: the files it edits on the
-# host (and /etc/fstab, to know the guest's root is all it writes to), the owner and mode
-# /etc/shadow keeps, and two files it replaces only where the template has them.
+# host (and /etc/fstab, to know the guest's root is all it writes to; with their owners and
+# modes, which /etc/shadow keeps), and two files it replaces only where the template has them.
 _TEXTS = ("/etc/fstab", "/etc/shadow", "/etc/hosts")
-_OWNERS = ("/etc/shadow",)
 _PRESENT = ("/etc/machine-id", "/var/lib/systemd/random-seed")
 
 
@@ -158,31 +157,20 @@ def _start(app: guestfish.Appliance) -> None:
         app.start()
 
 
-def _roots(app: guestfish.Appliance, mark: str) -> Dict[int, str]:
-    """{disk index: its root}, for the disks with exactly one file system that mounts as
-    ext4 and holds an /etc/fstab (where a disk has one candidate, read_script finds out)."""
-    listing = guestfish.sections(app.script(guestfish.listing_script(mark)), mark)
-    cands = guestfish.roots_by_disk(listing.get("devices", []), listing.get("partitions", []))
-    several = [fs for fss in cands.values() if len(fss) > 1 for fs in fss]
-    fstabs = guestfish.sections(app.script(guestfish.fstab_script(several, mark)), mark) \
-        if several else {}
-    roots = {i: fss if len(fss) == 1 else [fs for fs in fss if fstabs.get(fs)]
-             for i, fss in cands.items()}
-    return {i: fss[0] for i, fss in roots.items() if len(fss) == 1}
-
-
 def _in_one_appliance(app: guestfish.Appliance, kits: List[Kit]) -> List[str]:
     """Configure the guests of ``kits`` (their disks in this order) in the started appliance;
     returns the VMs done (the others' disks did not suit it, and are left as they were)."""
     done = []
     mark = guestfish.new_mark()
-    roots = _roots(app, mark)
+    partitions: List[List[str]] = []  # list-partitions' answer, asked once if at all
     for i, kit in enumerate(kits):
-        found = guestfish.Found({}, {}, []) if i not in roots else guestfish.parse_read(
-            app.script(guestfish.read_script(roots[i], _TEXTS, _OWNERS, _PRESENT, mark)), mark)
+        found = _read_guest(app, guestfish.device(i), mark)
+        if "/etc/fstab" not in found.files:  # the whole disk is no root: its partitions
+            app.script("umount-all\n")
+            root = _partition_root(app, guestfish.device(i), mark, partitions)
+            found = _read_guest(app, root, mark) if root else guestfish.Found({}, {}, [])
         if not _suits(kit, found):
-            if i in roots:
-                app.script("umount-all\n")
+            app.script("umount-all\n")
             LOG.info("%s: its disk does not suit the shared appliance; virt-sysprep "
                      "configures it", kit.vm)
             continue
@@ -190,6 +178,25 @@ def _in_one_appliance(app: guestfish.Appliance, kits: List[Kit]) -> List[str]:
             app.script(guestfish.configure_script(_payload(kit, found), found.trees))
         done.append(kit.vm)
     return done
+
+
+def _read_guest(app: guestfish.Appliance, root: str, mark: str) -> guestfish.Found:
+    return guestfish.parse_read(app.script(guestfish.read_script(root, _TEXTS, _PRESENT, mark)),
+                                mark)
+
+
+def _partition_root(app: guestfish.Appliance, dev: str, mark: str,
+                    partitions: List[List[str]]) -> Optional[str]:
+    """The one partition of ``dev`` that mounts as ext4 and holds an /etc/fstab, or None."""
+    if not partitions:
+        partitions.append(guestfish.sections(app.script(guestfish.partitions_script(mark)),
+                                             mark).get("partitions", []))
+    parts = guestfish.partitions_of(dev, partitions[0])
+    if not parts:
+        return None
+    fstabs = guestfish.sections(app.script(guestfish.fstab_script(parts, mark)), mark)
+    roots = [fs for fs in parts if fstabs.get(fs) == ["true"]]
+    return roots[0] if len(roots) == 1 else None
 
 
 def _suits(kit: Kit, found: guestfish.Found) -> bool:

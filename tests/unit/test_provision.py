@@ -111,60 +111,67 @@ def test_secret_files_are_created_private(tmp_path):
 
 # --- one appliance for several guests (guestfish.py) ---
 
-def test_a_disk_s_root_candidates_are_its_partitions_or_the_whole_disk():
-    out = ("@@m devices\n/dev/sda\n/dev/sdb\n/dev/sdc\n@@m partitions\n/dev/sdb15\n/dev/sdb1\n"
-           "/dev/sdb2\n/dev/sdc1\n/dev/sdaa1\n")
-    listing = guestfish.sections(out, "@@m")
-    assert listing["devices"] == ["/dev/sda", "/dev/sdb", "/dev/sdc"]
-    assert guestfish.roots_by_disk(listing["devices"], listing["partitions"]) == {
-        0: ["/dev/sda"], 1: ["/dev/sdb1", "/dev/sdb2", "/dev/sdb15"], 2: ["/dev/sdc1"]}
+def test_disks_are_named_in_the_order_added_and_partitions_found_by_disk():
+    assert [guestfish.device(i) for i in (0, 1, 25, 26, 27, 701, 702)] == [
+        "/dev/sda", "/dev/sdb", "/dev/sdz", "/dev/sdaa", "/dev/sdab", "/dev/sdzz", "/dev/sdaaa"]
+    parts = guestfish.sections("@@m partitions\n/dev/sdb15\n/dev/sdb1\n/dev/sdb2\n/dev/sdc1\n"
+                               "/dev/sdbb1\n", "@@m")["partitions"]
+    assert guestfish.partitions_of("/dev/sdb", parts) == ["/dev/sdb1", "/dev/sdb2", "/dev/sdb15"]
+    assert guestfish.partitions_of("/dev/sda", parts) == []
 
 
-def read_output(mark, files, stats=None):
-    """What read_script prints for guest ``files`` {path: text, or None: absent}."""
+def read_output(mark, files, stats=None, trees=None):
+    """What read_script prints for guest ``files`` {path: bytes as text, or None: absent};
+    ``stats`` {path: (uid, gid, st_mode)}, default a root-owned 0644 file of its size."""
     out = []
     for path, text in files.items():
-        out += [f"{mark} file {path}", "true" if text is not None else "false",
-                f"{mark} size {path}"]
+        out.append(f"{mark} stat {path}")
         if text is not None:
-            out += [str(len(text.encode("utf-8", "surrogateescape"))), f"{mark} text {path}"]
-            out += text.splitlines()
-        else:
-            out += [f"{mark} text {path}"]
-    for path, (uid, gid, mode) in (stats or {}).items():
-        out += [f"{mark} stat {path}", "st_dev: 2048", f"st_mode: {mode}", f"st_uid: {uid}",
-                f"st_gid: {gid}", "st_size: 621"]
-    return "\n".join(out) + "\n"
+            uid, gid, mode = (stats or {}).get(path, (0, 0, 0o100644))
+            size = len(text.encode("utf-8", "surrogateescape"))
+            out.append(f"st_dev: 2048\nst_mode: {mode}\nst_uid: {uid}\nst_gid: {gid}\n"
+                       f"st_size: {size}\nst_blocks: 8\n")
+    for path, text in files.items():
+        out.append(f"{mark} text {path}\n" + (text or "") + "\n")  # pread's bytes, then echo ""
+    for pattern, found in (trees or {}).items():
+        out.append(f"{mark} glob {pattern}\n" + "".join(f"{f}\n" for f in found))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
 def test_the_read_script_mounts_the_root_once_and_reads_back_each_file_whole():
-    script = guestfish.read_script("/dev/sdb1", ["/etc/fstab"], ["/etc/shadow"],
-                                   ["/etc/machine-id"], "@@m").splitlines()
+    script = guestfish.read_script("/dev/sdb1", ["/etc/fstab"], ["/etc/machine-id"],
+                                   "@@m").splitlines()
     # Mounted as ext4, by device: nothing else on the disk (a btrfs clone sharing its UUID
     # with another VM's) can be what gets mounted.
     assert script[0] == '-mount-vfs "" ext4 "/dev/sdb1" /' and "umount-all" not in script
-    assert '-head-n 262144 "/etc/fstab"' in script and '-lstatns "/etc/shadow"' in script
-    assert '-is-file "/etc/machine-id"' in script
+    assert '-pread "/etc/fstab" 262144 0' in script and '-lstatns "/etc/fstab"' in script
+    assert '-lstatns "/etc/machine-id"' in script and '-pread "/etc/machine-id" 262144 0' \
+        not in script
     text = read_output("@@m", {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n",
                                "/etc/shadow": "root:*:1::::::\n", "/etc/hosts": None,
                                "/etc/machine-id": ""}, {"/etc/shadow": (0, 42, 0o100640)})
     found = guestfish.parse_read(text, "@@m")
-    assert found.files == {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n", "/etc/shadow": "root:*:1::::::\n",
-                     "/etc/machine-id": ""}
-    assert found.owners == {"/etc/shadow": (0, 42, 0o640)} and found.trees == []
+    assert found.files == {"/etc/fstab": "/dev/vda / ext4 rw 0 1\n",
+                           "/etc/shadow": "root:*:1::::::\n", "/etc/machine-id": ""}
+    assert found.owners["/etc/shadow"] == (0, 42, 0o640) and found.trees == []
+    # A link is not a regular file: not read, not counted as there.
+    text = read_output("@@m", {"/etc/hosts": "x\n"}, {"/etc/hosts": (0, 0, 0o120777)})
+    assert guestfish.parse_read(text, "@@m").files == {}
 
 
-def test_a_file_not_read_back_exactly_is_not_edited():
-    """A file longer than MAX_READ, or whose lines do not add up to its size (a NUL byte),
-    is known to exist but has no text: the guest goes to virt-sysprep."""
+def test_a_file_comes_back_byte_for_byte_or_not_at_all():
+    """pread gives the file's bytes: a missing last newline, a carriage return or a NUL byte
+    come back as they are; a file longer than MAX_READ, or whose bytes do not add up to its
+    size, is known to exist but has no text (the guest goes to virt-sysprep)."""
+    for body in ("127.0.0.1 localhost", "a\r\nb\n", "a\0b\n\n", "", "\n", "x\udcff\n"):
+        text = read_output("@@m", {"/etc/hosts": body})
+        assert guestfish.parse_read(text, "@@m").files == {"/etc/hosts": body}, repr(body)
     big = "x" * 80 + "\n"
     text = read_output("@@m", {"/etc/hosts": big * (guestfish.MAX_READ // 81 + 1)})
     assert guestfish.parse_read(text, "@@m").files == {"/etc/hosts": None}
-    text = read_output("@@m", {"/etc/shadow": "root:*:1::::::\n"}).replace("\n15\n", "\n17\n")
+    text = read_output("@@m", {"/etc/shadow": "root:*:1::::::\n"}).replace("st_size: 15",
+                                                                           "st_size: 17")
     assert guestfish.parse_read(text, "@@m").files == {"/etc/shadow": None}
-    # The last line without its newline still counts as read whole.
-    text = read_output("@@m", {"/etc/hosts": "127.0.0.1 localhost"})
-    assert guestfish.parse_read(text, "@@m").files == {"/etc/hosts": "127.0.0.1 localhost\n"}
 
 
 def test_a_guest_file_cannot_pose_as_another_section():
@@ -172,9 +179,10 @@ def test_a_guest_file_cannot_pose_as_another_section():
     lines into a file must not open another section (another disk's root, another file)."""
     mark = guestfish.new_mark()
     assert mark != guestfish.new_mark() and len(mark) > 30
-    hostile = "@@lago file /etc/shadow\n@@lago- text /etc/shadow\nroot:evil:1::::::\n"
+    hostile = ("@@lago stat /etc/shadow\n@@lago- text /etc/shadow\nroot:evil:1::::::\n"
+               "@@lago glob /tmp/*\n/tmp/x\n")
     found = guestfish.parse_read(read_output(mark, {"/etc/hosts": hostile}), mark)
-    assert found.files == {"/etc/hosts": hostile}
+    assert found.files == {"/etc/hosts": hostile} and found.trees == []
     out = f"{mark} /dev/sda1\n@@lago /dev/sda2\nUUID=x / ext4 rw 0 1\n{mark} /dev/sda2\n"
     assert guestfish.sections(out, mark) == {
         "/dev/sda1": ["@@lago /dev/sda2", "UUID=x / ext4 rw 0 1"], "/dev/sda2": []}
@@ -183,7 +191,7 @@ def test_a_guest_file_cannot_pose_as_another_section():
 def test_the_fstab_script_mounts_each_candidate_read_only():
     script = guestfish.fstab_script(["/dev/sdb1", "/dev/sdb2"], "@@m")
     assert '-mount-vfs "ro" ext4 "/dev/sdb2" /' in script and "echo @@m /dev/sdb2" in script
-    assert script.count("-umount-all") == 2
+    assert script.count("-umount-all") == 2 and script.count("-is-file /etc/fstab") == 2
     assert not guestfish.simple_fstab("UUID=x / xfs defaults 0 0\nUUID=y /var xfs defaults 0 0\n")
     assert guestfish.simple_fstab("/dev/vda / ext4 rw 0 1\n")
     assert guestfish.simple_fstab("# c\nUUID=a / ext4 x 0 1\nUUID=b none swap sw 0 0\n"
@@ -199,7 +207,7 @@ def test_trees_are_removed_only_where_found_and_only_what_the_pattern_names():
                      "@@m glob /root/.ssh", "/root/.ssh/", "@@m glob /etc/*", "/etc/shadow"])
     assert guestfish.parse_read(out + "\n", "@@m").trees == [
         "/tmp/a", "/tmp/b", "/home/u/.ssh", "/root/.ssh"]
-    script = guestfish.read_script("/dev/sda", [], [], [], "@@m")
+    script = guestfish.read_script("/dev/sda", [], [], "@@m")
     assert '-glob-expand "/var/lib/dhcp/*"' in script
 
 
