@@ -218,9 +218,9 @@ def config_value(path: str, key: str) -> str:
 
 
 def bench_up(pyz: str, tmpl: dict, sizes: list, runs: int) -> dict:
-    """Per size, in each run one after the other: raw, lago with `provision: none` and the
-    template's password (key installed at first login), lago with --ssh-key on an image that
-    trusts that key."""
+    """Per size, in each run: lago with `provision: none` and the template's password (key
+    installed at first login) next to a raw boot of the template, then lago with --ssh-key
+    on an image that trusts that key next to a raw boot of that image."""
     out = {}
     envfile, keyfile = f"{WORK}/env.json", f"{WORK}/env-key.json"
     trusted, key = trusting_image(pyz, tmpl)
@@ -229,29 +229,38 @@ def bench_up(pyz: str, tmpl: dict, sizes: list, runs: int) -> dict:
         raw_keyed = []
         write_env(tmpl, n, envfile)
         write_env(trusted, n, keyfile)
-        for _ in range(runs):
-            # The raw baseline of each lago figure boots the same image (the exported one
-            # boots faster: its guest made its SSH host keys at the first boot already).
-            for image, walls in ((tmpl, raw), (trusted, raw_keyed)):
-                try:
-                    wall, over = raw_up(image, n, WORK)
-                    walls.append(wall)
-                    if image is tmpl:
-                        raw_overhead.append(over)
-                finally:
-                    raw_down(n, WORK)
-            for walls, overs, args in ((up, overhead, ("up", envfile)),
-                                       (keyed, keyed_overhead, ("up", keyfile, "--ssh-key", key))):
-                try:
-                    wall, evs = lago_events(pyz, WORK, *args)
-                    if "--ssh-key" in args and [e for e in evs if e["phase"] == "key-install"]:
-                        # The figure is of an image that trusts the key: not a password login.
-                        raise RuntimeError("up --ssh-key fell back to the password: the "
-                                           "exported image does not trust the key")
-                    walls.append(wall)
-                    overs.append(wall - guest_boot(evs))
-                finally:
-                    lago(pyz, WORK, "destroy", "-y")
+        def raw_run(image: dict, walls: list) -> None:
+            try:
+                wall, over = raw_up(image, n, WORK)
+                walls.append(wall)
+                if image is tmpl:
+                    raw_overhead.append(over)
+            finally:
+                raw_down(n, WORK)
+
+        def lago_run(walls: list, overs: list, args: tuple) -> None:
+            try:
+                wall, evs = lago_events(pyz, WORK, *args)
+                if "--ssh-key" in args and [e for e in evs if e["phase"] == "key-install"]:
+                    # The figure is of an image that trusts the key: not a password login.
+                    raise RuntimeError("up --ssh-key fell back to the password: the "
+                                       "exported image does not trust the key")
+                walls.append(wall)
+                overs.append(wall - guest_boot(evs))
+            finally:
+                lago(pyz, WORK, "destroy", "-y")
+
+        for r in range(runs):
+            # Each lago figure next to its raw baseline, which boots the same image (the
+            # exported one boots faster: its guest made its SSH host keys at the first boot
+            # already); which of the two goes first alternates from run to run, so neither
+            # always follows the other's teardown.
+            pairs = ((lambda: raw_run(tmpl, raw), lambda: lago_run(up, overhead, ("up", envfile))),
+                     (lambda: raw_run(trusted, raw_keyed),
+                      lambda: lago_run(keyed, keyed_overhead, ("up", keyfile, "--ssh-key", key))))
+            for first, second in pairs:
+                for run in ((first, second) if r % 2 == 0 else (second, first)):
+                    run()
         out[str(n)] = {"raw": stats(raw), "lago": stats(up), "overhead": stats(overhead),
                        "raw_overhead": stats(raw_overhead), "lago_ssh_key": stats(keyed),
                        "raw_trusting_image": stats(raw_keyed),
